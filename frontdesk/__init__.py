@@ -1,0 +1,3 @@
+"""frontdesk: a chat-first AI agent server — one agent, every door."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The agent: model adapters, department prompts, the LangGraph graph and the turn runner."""

@@ -1,0 +1,67 @@
+"""`AgentEvent`: the small tagged union streamed out of a turn. Channels render these; they never
+see model- or platform-specific shapes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True, slots=True)
+class AgentChosen:
+    department: str
+    reason: str = ""
+    type: Literal["agent"] = "agent"
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+    type: Literal["delta"] = "delta"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCalled:
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    type: Literal["tool_call"] = "tool_call"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolReturned:
+    id: str
+    name: str
+    result: Any
+    is_error: bool = False
+    type: Literal["tool_result"] = "tool_result"
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    text: str
+    type: Literal["status"] = "status"
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    conversation_id: str
+    message_id: str
+    content: str
+    agent: str
+    usage: dict[str, int] = field(default_factory=dict)
+    type: Literal["done"] = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    detail: str
+    code: str = "error"
+    type: Literal["error"] = "error"
+
+
+AgentEvent = AgentChosen | TextDelta | ToolCalled | ToolReturned | Status | Done | Failed
+
+
+def event_dict(event: AgentEvent) -> dict[str, Any]:
+    return asdict(event)

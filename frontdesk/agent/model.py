@@ -1,0 +1,65 @@
+"""The model interface: one streaming method. Every provider — offline included — implements it.
+
+`stream(messages, tools)` yields `TextChunk`s, `ToolCallChunk`s and one `UsageChunk`. Tool results
+come back to the model as `ChatMessage(role="tool")`, marked as data by the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    name: str | None = None  # the tool's name on role="tool"
+    data: Any = None  # the tool result as structured data, for models that can use it
+
+
+@dataclass(frozen=True, slots=True)
+class ToolSchema:
+    name: str
+    description: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TextChunk:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallChunk:
+    call: ToolCall
+
+
+@dataclass(frozen=True, slots=True)
+class UsageChunk:
+    input_tokens: int
+    output_tokens: int
+
+
+ModelChunk = TextChunk | ToolCallChunk | UsageChunk
+
+
+class ChatModel(Protocol):
+    name: str
+
+    def stream(self, messages: list[ChatMessage], tools: list[ToolSchema]) -> AsyncIterator[ModelChunk]: ...
+
+
+def estimate_tokens(text: str) -> int:
+    """A provider-free token estimate (~4 characters a token) for models that report no usage."""
+    return max(1, (len(text) + 3) // 4) if text else 0

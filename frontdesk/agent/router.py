@@ -1,0 +1,52 @@
+"""The offline department classifier: keyword and example overlap, the planned tool, and the
+user's own department as a prior (a prior, not a cage)."""
+
+from __future__ import annotations
+
+import re
+
+from frontdesk.agent.departments import Department
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9'-]*")
+_STOP = frozenset(
+    "a an the is are was were do does did how what which who me my our we i to of in on for with".split()
+)
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def score(text: str, dept: Department, *, prior: str | None, planned_tool: str | None) -> float:
+    low = text.lower()
+    words = _words(text)
+    points = 0.0
+    for kw in dept.keywords:
+        if (" " in kw and kw in low) or kw in words:
+            points += 2.0
+    example_words = set().union(*(_words(e) for e in dept.examples)) if dept.examples else set()
+    points += 0.25 * len(words & example_words)
+    if planned_tool and planned_tool in dept.tools:
+        points += 1.0
+    if prior and dept.name == prior:
+        points += 0.75
+    return points
+
+
+def classify(
+    text: str,
+    departments: dict[str, Department],
+    *,
+    prior: str | None = None,
+    planned_tool: str | None = None,
+) -> tuple[str, str]:
+    """Return (department name, reason). Ties go to the prior department, then to file order."""
+    if not departments:
+        raise ValueError("no departments loaded")
+    scored = [
+        (score(text, d, prior=prior, planned_tool=planned_tool), d.name == prior, -i, d.name)
+        for i, d in enumerate(departments.values())
+    ]
+    best = max(scored)
+    reason = f"offline classifier score {best[0]:.2f}" + (" (user's department)" if best[1] else "")
+    return best[3], reason

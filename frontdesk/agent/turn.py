@@ -1,0 +1,173 @@
+"""`Agent.run_turn(inbound)`: the one path every channel takes.
+
+store the user message -> load history -> run the graph (route, agent, tools, ...) streaming
+`AgentEvent`s -> store the assistant message with its tool calls and results -> `Done`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from frontdesk.agent.departments import Department, load_departments
+from frontdesk.agent.events import AgentEvent, Done, Failed
+from frontdesk.agent.graph import TurnDeps, build_graph
+from frontdesk.agent.history import stored_tool_calls, stored_tool_results, to_chat_messages
+from frontdesk.agent.model import ChatModel
+from frontdesk.agent.providers import resolve_model
+from frontdesk.config import Settings
+from frontdesk.errors import FrontdeskError, Invalid, TooLarge
+from frontdesk.storage import conversations as store
+from frontdesk.storage.db import Database
+from frontdesk.storage.models import Conversation, Message
+from frontdesk.tools.base import ToolContext
+from frontdesk.tools.registry import ToolRegistry
+from frontdesk.types import InboundMessage
+
+log = logging.getLogger(__name__)
+HISTORY_MESSAGES = 40
+
+
+def title_from(text: str, limit: int = 60) -> str:
+    words = " ".join(text.split())
+    return words if len(words) <= limit else words[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+class Agent:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        registry: ToolRegistry,
+        *,
+        departments: dict[str, Department] | None = None,
+        model_factory: Callable[[str], ChatModel] = resolve_model,
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.registry = registry
+        self.departments = departments or load_departments()
+        self._model_factory = model_factory
+        self._today = today
+        self._graph = build_graph(settings.max_tool_iterations)
+        model_factory(settings.model)  # fail fast on an unsupported model name
+
+    def model_for(self, dept: Department) -> ChatModel:
+        return self._model_factory(dept.model or self.settings.model)
+
+    async def _open_conversation(self, inbound: InboundMessage) -> Conversation:
+        async with self.db.session() as s:
+            if inbound.conversation_id:
+                return await store.get_conversation(s, inbound.principal, inbound.conversation_id)
+            return await store.create_conversation(
+                s, inbound.principal, title=title_from(inbound.text), channel=inbound.channel
+            )
+
+    async def _replay(self, conv: Conversation, external_id: str) -> Done | None:
+        """A retried delivery (same external id): answer with the reply already stored."""
+        async with self.db.session() as s:
+            seen = await store.find_by_external_id(s, conv.id, external_id)
+            if seen is None:
+                return None
+            reply = await s.scalar(
+                select(Message)
+                .where(
+                    Message.conversation_id == conv.id, Message.seq > seen.seq, Message.role == "assistant"
+                )
+                .order_by(Message.seq)
+                .limit(1)
+            )
+        if reply is None:
+            return None
+        return Done(conv.id, reply.id, reply.content, reply.agent_used or "", {})
+
+    def _check(self, inbound: InboundMessage) -> None:
+        if not inbound.text.strip():
+            raise Invalid("Message text is empty")
+        if len(inbound.text) > self.settings.max_message_chars:
+            raise TooLarge(f"Message is longer than {self.settings.max_message_chars} characters")
+
+    async def start_turn(self, inbound: InboundMessage) -> Conversation:
+        """Validate and open (or create) the conversation. Raises domain errors before streaming."""
+        self._check(inbound)
+        return await self._open_conversation(inbound)
+
+    async def run_turn(
+        self, inbound: InboundMessage, conv: Conversation | None = None
+    ) -> AsyncIterator[AgentEvent]:
+        conv = conv or await self.start_turn(inbound)
+        if inbound.external_id and (done := await self._replay(conv, inbound.external_id)):
+            yield done
+            return
+        async with self.db.session() as s:
+            conv = await s.get(Conversation, conv.id) or conv
+            await store.add_messages(
+                s,
+                conv,
+                [
+                    store.NewMessage(
+                        "user", inbound.text, channel=inbound.channel, external_id=inbound.external_id
+                    )
+                ],
+            )
+            history = await store.recent_messages(s, conv.id, HISTORY_MESSAGES)
+        deps = TurnDeps(
+            tool_ctx=ToolContext(inbound.principal, self.db, self.settings),
+            registry=self.registry,
+            departments=self.departments,
+            model_for=self.model_for,
+            today=self._today,
+        )
+        state: dict[str, Any] = {}
+        try:
+            async with asyncio.timeout(self.settings.turn_timeout_seconds):
+                async for mode, chunk in self._graph.astream(
+                    {"messages": to_chat_messages(history)}, context=deps, stream_mode=["custom", "values"]
+                ):
+                    if mode == "custom":
+                        yield chunk
+                    else:
+                        state = chunk
+        except TimeoutError:
+            yield Failed(f"The turn took longer than {self.settings.turn_timeout_seconds:g} s", "timeout")
+            return
+        except FrontdeskError as e:
+            yield Failed(e.detail, e.code)
+            return
+        except Exception:
+            log.exception("turn failed in conversation %s", conv.id)
+            yield Failed("The agent failed while answering; the message was saved.", "agent_error")
+            return
+        yield await self._finish(inbound, conv, state)
+
+    async def _finish(self, inbound: InboundMessage, conv: Conversation, state: dict[str, Any]) -> Done:
+        tool_log = state.get("tool_log") or []
+        usage = {"input_tokens": 0, "output_tokens": 0} | (state.get("usage") or {})
+        department = state.get("department", "")
+        async with self.db.session() as s:
+            conv = await s.get(Conversation, conv.id) or conv
+            conv.department = department
+            [reply] = await store.add_messages(
+                s,
+                conv,
+                [
+                    store.NewMessage(
+                        "assistant",
+                        state.get("final_text", ""),
+                        channel=inbound.channel,
+                        tool_calls=stored_tool_calls(tool_log) or None,
+                        tool_results=stored_tool_results(tool_log) or None,
+                        agent_used=department,
+                        tokens_in=usage["input_tokens"],
+                        tokens_out=usage["output_tokens"],
+                    )
+                ],
+            )
+        usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+        return Done(conv.id, reply.id, reply.content, department, usage)

@@ -1,0 +1,1 @@
+"""The HTTP face: FastAPI app factory, dependencies, and one router per resource."""

@@ -1,0 +1,137 @@
+"""`/auth`: register, login, refresh, logout, me (MyFusion + Mezzofy shapes)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response, status
+from pydantic import BaseModel, Field
+
+from frontdesk.api.deps import CurrentIdentity, ServicesDep, auth_rate_limit
+from frontdesk.security import create_access_token
+from frontdesk.storage import accounts
+from frontdesk.storage.accounts import Identity
+from frontdesk.storage.ids import iso
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+
+
+class RegisterIn(BaseModel):
+    email: Email
+    password: str = Field(min_length=8, max_length=256)
+    name: str = Field(min_length=1, max_length=200)
+    phone_number: str | None = Field(default=None, pattern=r"^\+\d{6,15}$")
+    company: str | None = Field(default=None, max_length=200)
+
+
+class LoginIn(BaseModel):
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class LogoutIn(BaseModel):
+    refresh_token: str | None = Field(default=None, max_length=512)
+
+
+def user_public(identity: Identity) -> dict[str, Any]:
+    u = identity.user
+    return {
+        "user_id": u.id,
+        "email": u.email,
+        "name": u.name,
+        "status": u.status,
+        "department": u.department,
+        "current_account_id": u.current_account_id,
+        "created_at": iso(u.created_at),
+        "updated_at": iso(u.updated_at),
+    }
+
+
+def account_public(identity: Identity) -> dict[str, Any]:
+    a = identity.account
+    return {
+        "account_id": a.id,
+        "name": a.name,
+        "plan": a.plan,
+        "status": a.status,
+        "created_at": iso(a.created_at),
+    }
+
+
+async def _tokens(services: ServicesDep, identity: Identity) -> dict[str, Any]:
+    access, expires_in = create_access_token(
+        services.secret,
+        user_id=identity.user.id,
+        account_id=identity.account.id,
+        minutes=services.settings.access_token_minutes,
+    )
+    async with services.db.session() as s:
+        refresh = await accounts.issue_refresh_token(s, identity, services.settings.refresh_token_days)
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": expires_in,
+        "user": user_public(identity),
+        "account": account_public(identity),
+    }
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, dependencies=[Depends(auth_rate_limit)])
+async def register(body: RegisterIn, services: ServicesDep) -> dict[str, Any]:
+    async with services.db.session() as s:
+        identity = await accounts.create_user_with_account(
+            s,
+            email=body.email,
+            password=body.password,
+            name=body.name,
+            company=body.company,
+            phone_number=body.phone_number,
+        )
+    return await _tokens(services, identity)
+
+
+@router.post("/login", dependencies=[Depends(auth_rate_limit)])
+async def login(body: LoginIn, services: ServicesDep) -> dict[str, Any]:
+    async with services.db.session() as s:
+        identity = await accounts.authenticate(s, body.email, body.password)
+    return await _tokens(services, identity)
+
+
+@router.post("/refresh", dependencies=[Depends(auth_rate_limit)])
+async def refresh(body: RefreshIn, services: ServicesDep) -> dict[str, Any]:
+    """A new access token for a valid refresh token. Refresh tokens are not rotated."""
+    async with services.db.session() as s:
+        identity = await accounts.use_refresh_token(s, body.refresh_token)
+    access, expires_in = create_access_token(
+        services.secret,
+        user_id=identity.user.id,
+        account_id=identity.account.id,
+        minutes=services.settings.access_token_minutes,
+    )
+    return {"access_token": access, "token_type": "bearer", "expires_in": expires_in}
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(identity: CurrentIdentity, services: ServicesDep, body: LogoutIn | None = None) -> Response:
+    """Revoke the given refresh token, or every refresh token of the user when none is given."""
+    async with services.db.session() as s:
+        await accounts.revoke_refresh_token(s, identity.user.id, body.refresh_token if body else None)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me")
+async def me(identity: CurrentIdentity) -> dict[str, Any]:
+    return user_public(identity) | {
+        "account": account_public(identity),
+        "account_context": {
+            "account_id": identity.account.id,
+            "role": identity.membership.role,
+            "permissions": sorted(identity.membership.permissions),
+        },
+    }

@@ -1,0 +1,141 @@
+"""`/chat/conversations` (MyFusion chat service): conversations, history, and streamed turns."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from frontdesk.api.deps import CurrentPrincipal, ServicesDep, chat_rate_limit
+from frontdesk.channels.web import SSE_HEADERS, sse_stream
+from frontdesk.storage import conversations as store
+from frontdesk.storage.ids import iso
+from frontdesk.storage.models import Conversation, Message
+from frontdesk.types import InboundMessage
+
+router = APIRouter(prefix="/chat", tags=["chat"])
+MAX_PAGE = 500
+
+
+class ConversationCreate(BaseModel):
+    title: str | None = Field(default=None, max_length=200)
+
+
+class MessageCreate(BaseModel):
+    content: str = Field(min_length=1, description="The user's message (limit: FRONTDESK_MAX_MESSAGE_CHARS).")
+    connection_id: str | None = Field(default=None, max_length=128)
+
+
+def conversation_public(conv: Conversation, message_count: int | None = None) -> dict[str, Any]:
+    body = {
+        "conversation_id": conv.id,
+        "account_id": conv.account_id,
+        "title": conv.title,
+        "channel": conv.channel,
+        "department": conv.department,
+        "created_at": iso(conv.created_at),
+        "updated_at": iso(conv.updated_at),
+    }
+    if message_count is not None:
+        body["message_count"] = message_count
+    return body
+
+
+def message_public(m: Message) -> dict[str, Any]:
+    return {
+        "message_id": m.id,
+        "role": m.role,
+        "content": m.content,
+        "sequence": m.seq,
+        "channel": m.channel,
+        "agent_used": m.agent_used,
+        "tool_calls": m.tool_calls or [],
+        "tool_results": m.tool_results or [],
+        "tokens_used": {"input": m.tokens_in, "output": m.tokens_out},
+        "created_at": iso(m.created_at),
+    }
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@router.post("/conversations", status_code=status.HTTP_201_CREATED)
+async def create_conversation(
+    principal: CurrentPrincipal, services: ServicesDep, body: ConversationCreate | None = None
+) -> dict[str, Any]:
+    async with services.db.session() as s:
+        conv = await store.create_conversation(s, principal, title=body.title if body else None)
+    return conversation_public(conv, 0)
+
+
+@router.get("/conversations")
+async def list_conversations(
+    principal: CurrentPrincipal, services: ServicesDep, limit: Limit = 50, offset: Offset = 0
+) -> dict[str, Any]:
+    async with services.db.session() as s:
+        rows, total = await store.list_conversations(s, principal, limit=limit, offset=offset)
+    return {
+        "conversations": [conversation_public(c, n) for c, n in rows],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "has_more": offset + len(rows) < total,
+    }
+
+
+@router.get("/conversations/{conversation_id}")
+async def get_conversation(
+    conversation_id: str, principal: CurrentPrincipal, services: ServicesDep
+) -> dict[str, Any]:
+    """The conversation with its first 500 messages (`has_more` tells if there are more)."""
+    async with services.db.session() as s:
+        conv = await store.get_conversation(s, principal, conversation_id)
+        messages, total = await store.list_messages(s, conv.id, limit=MAX_PAGE, offset=0)
+    return conversation_public(conv, total) | {
+        "messages": [message_public(m) for m in messages],
+        "has_more": total > len(messages),
+    }
+
+
+@router.delete("/conversations/{conversation_id}")
+async def delete_conversation(
+    conversation_id: str, principal: CurrentPrincipal, services: ServicesDep
+) -> dict[str, Any]:
+    async with services.db.session() as s:
+        await store.delete_conversation(s, principal, conversation_id)
+    return {"success": True, "message": "Conversation deleted"}
+
+
+@router.get("/conversations/{conversation_id}/messages")
+async def list_messages(
+    conversation_id: str,
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    limit: Limit = 100,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    async with services.db.session() as s:
+        conv = await store.get_conversation(s, principal, conversation_id)
+        messages, total = await store.list_messages(s, conv.id, limit=limit, offset=offset)
+    return {
+        "messages": [message_public(m) for m in messages],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+        "has_more": offset + len(messages) < total,
+    }
+
+
+@router.post("/conversations/{conversation_id}/messages", dependencies=[Depends(chat_rate_limit)])
+async def post_message(
+    conversation_id: str, body: MessageCreate, principal: CurrentPrincipal, services: ServicesDep
+) -> StreamingResponse:
+    """Run one agent turn and stream it as SSE (`event: message`, `data.type` content / agent /
+    tool_call / tool_result / done / error). Errors found before the turn starts are plain 4xx."""
+    inbound = InboundMessage(principal, body.content, conversation_id=conversation_id, channel="web")
+    conv = await services.agent.start_turn(inbound)
+    stream = sse_stream(services.agent.run_turn(inbound, conv), conv.id, services.settings.sse_ping_seconds)
+    return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)

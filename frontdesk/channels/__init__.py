@@ -1,0 +1,1 @@
+"""One module per door, converting platform payloads to `InboundMessage` and `AgentEvent`s back."""

@@ -1,0 +1,131 @@
+"""`frontdesk serve | chat | db upgrade` — the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from sqlalchemy import select
+
+from frontdesk.config import Settings, get_settings
+
+
+async def _prepare(settings: Settings) -> str | None:
+    """Migrate and seed; return the demo login line if the demo account exists."""
+    from frontdesk.api.services import start_services
+    from frontdesk.storage.demo import DEMO_EMAIL, DEMO_PASSWORD, demo_exists
+
+    services = await start_services(settings)
+    try:
+        async with services.db.session() as s:
+            has_demo = await demo_exists(s)
+    finally:
+        await services.db.close()
+    return f"email {DEMO_EMAIL}  password {DEMO_PASSWORD}" if has_demo else None
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from frontdesk.api.app import create_app
+
+    settings = settings.model_copy(
+        update={"host": args.host or settings.host, "port": args.port or settings.port}
+    )
+    login = asyncio.run(_prepare(settings))
+    url = f"http://{settings.host}:{settings.port}"
+    print(f"frontdesk is starting on {url}  (API docs: {url}/docs)")
+    print(f"database: {settings.resolved_database_url}   model: {settings.model}")
+    if login:
+        print(f"demo login: {login}")
+        print(
+            f"  curl -s -X POST {url}/auth/login -H 'content-type: application/json' "
+            '-d \'{"email":"demo@frontdesk.local","password":"frontdesk-demo"}\''
+        )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+async def _chat(question: str, email: str | None, settings: Settings) -> int:
+    from frontdesk.agent.events import Done, Failed, TextDelta, ToolCalled, ToolReturned
+    from frontdesk.api.services import start_services
+    from frontdesk.storage.accounts import load_identity
+    from frontdesk.storage.demo import DEMO_EMAIL
+    from frontdesk.storage.models import User
+    from frontdesk.types import InboundMessage
+
+    services = await start_services(settings)
+    try:
+        async with services.db.session() as s:
+            user = await s.scalar(select(User).where(User.email == (email or DEMO_EMAIL).lower()))
+            if user is None:
+                print(f"no user {email or DEMO_EMAIL}; register one or enable demo data", file=sys.stderr)
+                return 2
+            principal = (await load_identity(s, user.id)).principal("cli")
+        code = 0
+        async for event in services.agent.run_turn(InboundMessage(principal, question, channel="cli")):
+            if isinstance(event, ToolCalled):
+                print(f"→ {event.name}({json.dumps(event.arguments)})", file=sys.stderr)
+            elif isinstance(event, ToolReturned):
+                note = "error" if event.is_error else "ok"
+                print(f"← {event.name}: {note}", file=sys.stderr)
+            elif isinstance(event, TextDelta):
+                print(event.text, end="", flush=True)
+            elif isinstance(event, Done):
+                print(f"\n[{event.agent} · {event.usage.get('total_tokens', 0)} tokens]", file=sys.stderr)
+            elif isinstance(event, Failed):
+                print(f"\nerror: {event.detail}", file=sys.stderr)
+                code = 1
+        return code
+    finally:
+        await services.db.close()
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(_chat(" ".join(args.question), args.email, settings))
+
+
+def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
+    from frontdesk.storage.db import Database
+    from frontdesk.storage.migrate import upgrade
+
+    async def run() -> None:
+        db = Database(settings.resolved_database_url)
+        try:
+            await upgrade(db, args.revision)
+        finally:
+            await db.close()
+
+    asyncio.run(run())
+    print(f"database at {args.revision}: {settings.resolved_database_url}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="frontdesk", description="Chat-first AI agent server.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, seed demo data, start the server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+    chat = sub.add_parser("chat", help="ask one question in the terminal")
+    chat.add_argument("question", nargs="+")
+    chat.add_argument("--email", help="act as this user (default: the demo owner)")
+    chat.set_defaults(func=cmd_chat)
+    db = sub.add_parser("db", help="database commands")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply migrations")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args, get_settings()))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

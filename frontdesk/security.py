@@ -1,0 +1,65 @@
+"""Passwords (argon2id), JWT access tokens, and opaque refresh tokens stored as hashes.
+
+Pure functions over `Settings`; no database access here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from frontdesk.errors import Unauthenticated
+
+_hasher = PasswordHasher()  # argon2id with the library's recommended parameters
+_ALGORITHM = "HS256"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_access_token(secret: str, *, user_id: str, account_id: str, minutes: int) -> tuple[str, int]:
+    """Return (token, expires_in_seconds)."""
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": user_id,
+        "acc": account_id,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=minutes)).timestamp()),
+        "typ": "access",
+    }
+    return jwt.encode(claims, secret, algorithm=_ALGORITHM), minutes * 60
+
+
+def decode_access_token(secret: str, token: str) -> dict[str, Any]:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]})
+    except jwt.ExpiredSignatureError as e:
+        raise Unauthenticated("Access token expired") from e
+    except jwt.PyJWTError as e:
+        raise Unauthenticated("Invalid access token") from e
+    if claims.get("typ") != "access":
+        raise Unauthenticated("Invalid access token")
+    return claims
+
+
+def new_opaque_token() -> str:
+    """A random token for refresh tokens and API keys; only its hash is stored."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,139 @@
+"""Accounts, users, memberships and refresh tokens: registration, login, refresh, logout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.errors import Conflict, NotFound, Unauthenticated
+from frontdesk.security import hash_password, new_opaque_token, token_digest, verify_password
+from frontdesk.storage.ids import new_id, utcnow
+from frontdesk.storage.models import Account, Membership, RefreshToken, User
+from frontdesk.types import ROLE_PERMISSIONS, Principal, Role
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    user: User
+    account: Account
+    membership: Membership
+
+    def principal(self, channel: str = "web") -> Principal:
+        return Principal(
+            user_id=self.user.id,
+            account_id=self.account.id,
+            role=self.membership.role,  # type: ignore[arg-type]
+            permissions=frozenset(self.membership.permissions),
+            channel=channel,  # type: ignore[arg-type]
+            department=self.user.department,
+        )
+
+
+async def create_user_with_account(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    company: str | None = None,
+    phone_number: str | None = None,
+    department: str | None = None,
+    role: Role = "Owner",
+) -> Identity:
+    """Create a user, a fresh account and an Owner membership. Duplicate email -> Conflict."""
+    email = email.strip().lower()
+    if await session.scalar(select(User.id).where(User.email == email)):
+        raise Conflict("Email already registered")
+    account = Account(id=new_id("account"), name=company or f"{name}'s account")
+    user = User(
+        id=new_id("user"),
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        phone_number=phone_number,
+        department=department,
+        current_account_id=account.id,
+    )
+    membership = Membership(
+        account_id=account.id, user_id=user.id, role=role, permissions=sorted(ROLE_PERMISSIONS[role])
+    )
+    session.add(account)
+    await session.flush()
+    session.add(user)
+    await session.flush()
+    session.add(membership)
+    try:
+        await session.commit()
+    except IntegrityError as e:  # a concurrent registration won the race
+        await session.rollback()
+        raise Conflict("Email already registered") from e
+    return Identity(user, account, membership)
+
+
+async def load_identity(session: AsyncSession, user_id: str, account_id: str | None = None) -> Identity:
+    user = await session.get(User, user_id)
+    if user is None or user.status != "active":
+        raise Unauthenticated("User not found or inactive")
+    account_id = account_id or user.current_account_id
+    row = (
+        await session.execute(
+            select(Membership, Account)
+            .join(Account, Account.id == Membership.account_id)
+            .where(Membership.user_id == user_id, Membership.account_id == account_id)
+        )
+    ).first()
+    if row is None:
+        raise Unauthenticated("No membership in this account")
+    return Identity(user, row[1], row[0])
+
+
+async def authenticate(session: AsyncSession, email: str, password: str) -> Identity:
+    user = await session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not verify_password(user.password_hash, password):
+        raise Unauthenticated("Invalid email or password")
+    return await load_identity(session, user.id)
+
+
+async def issue_refresh_token(session: AsyncSession, identity: Identity, days: int) -> str:
+    token = new_opaque_token()
+    session.add(
+        RefreshToken(
+            user_id=identity.user.id,
+            account_id=identity.account.id,
+            token_hash=token_digest(token),
+            expires_at=utcnow() + timedelta(days=days),
+        )
+    )
+    await session.commit()
+    return token
+
+
+async def use_refresh_token(session: AsyncSession, token: str) -> Identity:
+    """Validate a refresh token (not revoked, not expired) and return who it belongs to."""
+    row = await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == token_digest(token)))
+    if row is None or row.revoked_at is not None:
+        raise Unauthenticated("Invalid or revoked refresh token")
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+    if expires <= utcnow():
+        raise Unauthenticated("Refresh token expired")
+    return await load_identity(session, row.user_id, row.account_id)
+
+
+async def revoke_refresh_token(session: AsyncSession, user_id: str, token: str | None) -> None:
+    """Revoke one refresh token of the user, or all of them when `token` is None. Idempotent."""
+    stmt = update(RefreshToken).where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+    if token is not None:
+        stmt = stmt.where(RefreshToken.token_hash == token_digest(token))
+    await session.execute(stmt.values(revoked_at=utcnow()))
+    await session.commit()
+
+
+async def get_account(session: AsyncSession, account_id: str) -> Account:
+    account = await session.get(Account, account_id)
+    if account is None:
+        raise NotFound("Account not found")
+    return account

@@ -1,0 +1,156 @@
+"""The one conversation store every door writes to. Every read is scoped to the principal:
+another user's conversation is `NotFound`, never `Forbidden`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.errors import NotFound
+from frontdesk.storage.ids import new_id, utcnow
+from frontdesk.storage.models import Conversation, Message
+from frontdesk.types import Principal
+
+
+@dataclass(slots=True)
+class NewMessage:
+    role: str
+    content: str
+    channel: str = "web"
+    tool_calls: list[dict[str, Any]] | None = None
+    tool_results: list[dict[str, Any]] | None = None
+    agent_used: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    external_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+async def create_conversation(
+    session: AsyncSession, principal: Principal, *, title: str | None = None, channel: str | None = None
+) -> Conversation:
+    now = utcnow()
+    conv = Conversation(
+        id=new_id("conv"),
+        account_id=principal.account_id,
+        user_id=principal.user_id,
+        channel=channel or principal.channel,
+        title=title,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(conv)
+    await session.commit()
+    return conv
+
+
+async def get_conversation(session: AsyncSession, principal: Principal, conversation_id: str) -> Conversation:
+    conv = await session.get(Conversation, conversation_id)
+    if conv is None or conv.account_id != principal.account_id or conv.user_id != principal.user_id:
+        raise NotFound("Conversation not found")
+    return conv
+
+
+async def list_conversations(
+    session: AsyncSession, principal: Principal, *, limit: int, offset: int
+) -> tuple[list[tuple[Conversation, int]], int]:
+    owner = (Conversation.account_id == principal.account_id, Conversation.user_id == principal.user_id)
+    total = await session.scalar(select(func.count()).select_from(Conversation).where(*owner)) or 0
+    counts = (
+        select(Message.conversation_id, func.count().label("n"))
+        .where(Message.account_id == principal.account_id)
+        .group_by(Message.conversation_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Conversation, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.conversation_id == Conversation.id)
+        .where(*owner)
+        .order_by(Conversation.updated_at.desc(), Conversation.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(conv, int(n)) for conv, n in rows.all()], int(total)
+
+
+async def delete_conversation(session: AsyncSession, principal: Principal, conversation_id: str) -> None:
+    conv = await get_conversation(session, principal, conversation_id)
+    await session.execute(delete(Message).where(Message.conversation_id == conv.id))
+    await session.delete(conv)
+    await session.commit()
+
+
+async def clear_messages(session: AsyncSession, principal: Principal, conversation_id: str) -> None:
+    conv = await get_conversation(session, principal, conversation_id)
+    await session.execute(delete(Message).where(Message.conversation_id == conv.id))
+    await session.commit()
+
+
+async def add_messages(session: AsyncSession, conv: Conversation, items: list[NewMessage]) -> list[Message]:
+    """Append messages with consecutive sequence numbers and bump the conversation's `updated_at`.
+    The unique (conversation_id, seq) constraint turns a concurrent writer into an IntegrityError."""
+    last = await session.scalar(select(func.max(Message.seq)).where(Message.conversation_id == conv.id))
+    seq = int(last or 0)
+    now = utcnow()
+    stored: list[Message] = []
+    for item in items:
+        seq += 1
+        msg = Message(
+            id=new_id("msg"),
+            conversation_id=conv.id,
+            account_id=conv.account_id,
+            seq=seq,
+            role=item.role,
+            content=item.content,
+            tool_calls=item.tool_calls,
+            tool_results=item.tool_results,
+            agent_used=item.agent_used,
+            tokens_in=item.tokens_in,
+            tokens_out=item.tokens_out,
+            channel=item.channel,
+            external_id=item.external_id,
+            created_at=now,
+        )
+        session.add(msg)
+        stored.append(msg)
+    conv.updated_at = now
+    await session.commit()
+    return stored
+
+
+async def find_by_external_id(
+    session: AsyncSession, conversation_id: str, external_id: str
+) -> Message | None:
+    return await session.scalar(
+        select(Message).where(Message.conversation_id == conversation_id, Message.external_id == external_id)
+    )
+
+
+async def list_messages(
+    session: AsyncSession, conversation_id: str, *, limit: int, offset: int
+) -> tuple[list[Message], int]:
+    total = await session.scalar(
+        select(func.count()).select_from(Message).where(Message.conversation_id == conversation_id)
+    )
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.seq)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def recent_messages(session: AsyncSession, conversation_id: str, limit: int) -> list[Message]:
+    """The last `limit` messages of a conversation, oldest first (the model's memory window)."""
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.seq.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(rows)))

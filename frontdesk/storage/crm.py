@@ -1,0 +1,156 @@
+"""The native CRM store: contacts, tags and leads, always filtered by account."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.errors import NotFound
+from frontdesk.storage.models import Contact, ContactTag, Lead, Tag
+
+LEAD_STATUSES = ("new", "contacted", "qualified", "converted")
+
+
+def _contact_filters(
+    stmt: Select[Any],
+    account_id: str,
+    *,
+    search: str | None,
+    tags: list[str] | None,
+    company: str | None,
+    created_from: datetime | None,
+    created_to: datetime | None,
+) -> Select[Any]:
+    stmt = stmt.where(Contact.account_id == account_id)
+    if search:
+        like = f"%{search.strip().lower()}%"
+        full_name = func.lower(Contact.first_name + " " + Contact.last_name)
+        stmt = stmt.where(
+            or_(
+                full_name.like(like),
+                func.lower(Contact.email).like(like),
+                func.lower(Contact.company).like(like),
+            )
+        )
+    if company:
+        stmt = stmt.where(func.lower(Contact.company).like(f"%{company.strip().lower()}%"))
+    for tag in tags or []:  # a contact must carry every tag asked for
+        stmt = stmt.where(
+            Contact.id.in_(
+                select(ContactTag.contact_id)
+                .join(Tag, Tag.id == ContactTag.tag_id)
+                .where(Tag.account_id == account_id, func.lower(Tag.name) == tag.strip().lower())
+            )
+        )
+    if created_from:
+        stmt = stmt.where(Contact.created_at >= created_from)
+    if created_to:
+        stmt = stmt.where(Contact.created_at < created_to)
+    return stmt
+
+
+async def search_contacts(
+    session: AsyncSession,
+    account_id: str,
+    *,
+    search: str | None = None,
+    tags: list[str] | None = None,
+    company: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Contact], int]:
+    filters = {
+        "search": search,
+        "tags": tags,
+        "company": company,
+        "created_from": created_from,
+        "created_to": created_to,
+    }
+    total = await session.scalar(
+        _contact_filters(select(func.count()).select_from(Contact), account_id, **filters)
+    )
+    rows = await session.scalars(
+        _contact_filters(select(Contact), account_id, **filters)
+        .order_by(Contact.last_name, Contact.first_name, Contact.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def get_contact(session: AsyncSession, account_id: str, contact_id: str) -> Contact:
+    contact = await session.get(Contact, contact_id)
+    if contact is None or contact.account_id != account_id:
+        raise NotFound(f"Contact {contact_id} not found")
+    return contact
+
+
+async def leads_for_contact(session: AsyncSession, account_id: str, contact_id: str) -> list[Lead]:
+    rows = await session.scalars(
+        select(Lead)
+        .where(Lead.account_id == account_id, Lead.contact_id == contact_id)
+        .order_by(Lead.created_at)
+    )
+    return list(rows)
+
+
+async def list_leads(
+    session: AsyncSession,
+    account_id: str,
+    *,
+    status: str | None = None,
+    source: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Lead], int, float]:
+    """One page of leads, the number that match, and the summed value of all that match."""
+    conds = [Lead.account_id == account_id]
+    if status:
+        conds.append(Lead.status == status)
+    if source:
+        conds.append(Lead.source == source)
+    if created_from:
+        conds.append(Lead.created_at >= created_from)
+    if created_to:
+        conds.append(Lead.created_at < created_to)
+    total, value = (
+        await session.execute(select(func.count(), func.coalesce(func.sum(Lead.value), 0.0)).where(*conds))
+    ).one()
+    rows = await session.scalars(
+        select(Lead).where(*conds).order_by(Lead.created_at.desc(), Lead.id).limit(limit).offset(offset)
+    )
+    return list(rows), int(total or 0), float(value)
+
+
+async def pipeline_by_status(session: AsyncSession, account_id: str) -> dict[str, tuple[int, float]]:
+    """{status: (count, total value)} for every lead status, zeros included."""
+    rows = await session.execute(
+        select(Lead.status, func.count(), func.coalesce(func.sum(Lead.value), 0.0))
+        .where(Lead.account_id == account_id)
+        .group_by(Lead.status)
+    )
+    found = {status: (int(n), float(v)) for status, n, v in rows.all()}
+    return {s: found.get(s, (0, 0.0)) for s in (*LEAD_STATUSES, *sorted(set(found) - set(LEAD_STATUSES)))}
+
+
+async def distinct_values(session: AsyncSession, account_id: str) -> dict[str, list[str]]:
+    """Vocabulary of the account's CRM (tag names, lead sources, companies) for the offline planner."""
+    tags = await session.scalars(select(Tag.name).where(Tag.account_id == account_id).order_by(Tag.name))
+    sources = await session.scalars(
+        select(Lead.source).where(Lead.account_id == account_id).distinct().order_by(Lead.source)
+    )
+    companies = await session.scalars(
+        select(Contact.company)
+        .where(Contact.account_id == account_id, Contact.company.is_not(None))
+        .distinct()
+        .order_by(Contact.company)
+        .limit(2000)
+    )
+    return {"tags": list(tags), "sources": list(sources), "companies": [c for c in companies if c]}

@@ -1,0 +1,32 @@
+"""Apply the Alembic migrations shipped in `frontdesk/storage/migrations`, from code or the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection
+
+from frontdesk.storage.db import Database
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+async def upgrade(db: Database, revision: str = "head") -> None:
+    """Bring the schema of `db` up to `revision` over the database's own async engine."""
+    cfg = alembic_config(db.url)
+
+    def run(connection: Connection) -> None:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(run)

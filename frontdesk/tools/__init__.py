@@ -1,0 +1,1 @@
+"""Capabilities as typed async functions, their registry, and the MCP server face."""

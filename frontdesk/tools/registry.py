@@ -1,0 +1,69 @@
+"""The one tool registry. The agent calls tools in process; the MCP face serves the same specs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from frontdesk.errors import Forbidden, Invalid, NotFound
+from frontdesk.tools.base import ToolContext, ToolFn, ToolSpec, describe
+from frontdesk.types import Principal
+
+
+def _validation_detail(e: ValidationError) -> str:
+    parts = []
+    for err in e.errors():
+        loc = ".".join(str(x) for x in err["loc"]) or "arguments"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+class ToolRegistry:
+    def __init__(self) -> None:
+        self._tools: dict[str, ToolSpec] = {}
+
+    def add(
+        self, fn: ToolFn, *, permission: str, read_only: bool = True, name: str | None = None
+    ) -> ToolSpec:
+        spec = describe(fn, permission=permission, read_only=read_only, name=name)
+        if spec.name in self._tools:
+            raise ValueError(f"tool {spec.name} registered twice")
+        self._tools[spec.name] = spec
+        return spec
+
+    def get(self, name: str) -> ToolSpec:
+        try:
+            return self._tools[name]
+        except KeyError:
+            raise NotFound(f"Unknown tool '{name}'") from None
+
+    def names(self) -> list[str]:
+        return list(self._tools)
+
+    def visible_to(self, principal: Principal, only: list[str] | None = None) -> list[ToolSpec]:
+        """Tools the principal may use (optionally limited to a department's list)."""
+        specs = (
+            [self._tools[n] for n in only if n in self._tools] if only is not None else self._tools.values()
+        )
+        return [s for s in specs if principal.can(s.permission)]
+
+    async def call(self, name: str, arguments: dict[str, Any], ctx: ToolContext) -> Any:
+        """Validate arguments against the tool's schema and run it. Raises domain errors."""
+        spec = self.get(name)
+        if not ctx.principal.can(spec.permission):
+            raise Forbidden(f"Permission '{spec.permission}' is required for {name}")
+        try:
+            args = spec.args_model.model_validate(arguments or {})
+        except ValidationError as e:
+            raise Invalid(f"Invalid arguments for {name}: {_validation_detail(e)}") from e
+        return await spec.fn(ctx, **{k: getattr(args, k) for k in type(args).model_fields})
+
+
+def default_registry() -> ToolRegistry:
+    """The registry with every built-in tool family."""
+    from frontdesk.tools import crm
+
+    registry = ToolRegistry()
+    crm.register(registry)
+    return registry
