@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.errors import Conflict, NotFound, Unauthenticated
 from frontdesk.security import hash_password, new_opaque_token, token_digest, verify_password
 from frontdesk.storage.ids import new_id, utcnow
-from frontdesk.storage.models import Account, Membership, RefreshToken, User
+from frontdesk.storage.models import Account, Connection, Membership, RefreshToken, User
 from frontdesk.types import ROLE_PERMISSIONS, Principal, Role
 
 
@@ -66,6 +66,7 @@ async def create_user_with_account(
     session.add(user)
     await session.flush()
     session.add(membership)
+    session.add(Connection(id=new_id("conn"), account_id=account.id, platform="native", name="frontdesk CRM"))
     try:
         await session.commit()
     except IntegrityError as e:  # a concurrent registration won the race

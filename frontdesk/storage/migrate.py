@@ -20,8 +20,11 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-async def upgrade(db: Database, revision: str = "head") -> None:
-    """Bring the schema of `db` up to `revision` over the database's own async engine."""
+async def upgrade(db: Database, revision: str = "heads") -> None:
+    """Bring the schema of `db` up to `revision` over the database's own async engine.
+
+    The default is every head: features add migrations on their own branches off `0002`, and
+    `heads` applies all of them."""
     cfg = alembic_config(db.url)
 
     def run(connection: Connection) -> None:

@@ -48,3 +48,16 @@ async def test_demo_data_is_deterministic(tmp_path: Path) -> None:
     c = await _snapshot(tmp_path / "c.db", 8)
     assert a == b
     assert a != c
+
+
+async def test_every_new_account_has_a_native_connection(tmp_path: Path) -> None:
+    from frontdesk.storage.accounts import create_user_with_account
+    from frontdesk.storage.models import Connection
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'n.db'}")
+    await upgrade(db)
+    async with db.session() as s:
+        identity = await create_user_with_account(s, email="n@example.com", password="pw-12345678", name="N")
+        rows = (await s.scalars(select(Connection).where(Connection.account_id == identity.account.id))).all()
+    await db.close()
+    assert [(c.platform, c.status) for c in rows] == [("native", "active")]
