@@ -1,4 +1,4 @@
-"""`frontdesk serve | chat | db upgrade` — the command line."""
+"""`frontdesk serve | chat | db upgrade | mcp | apikey` — the command line."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import sys
 
 from sqlalchemy import select
 
+from frontdesk.cli_data import add_commands as add_data_commands
+from frontdesk.cli_mcp import add_commands as add_mcp_commands
 from frontdesk.config import Settings, get_settings
 
 
@@ -22,7 +24,7 @@ async def _prepare(settings: Settings) -> str | None:
         async with services.db.session() as s:
             has_demo = await demo_exists(s)
     finally:
-        await services.db.close()
+        await services.aclose()
     return f"email {DEMO_EMAIL}  password {DEMO_PASSWORD}" if has_demo else None
 
 
@@ -80,7 +82,7 @@ async def _chat(question: str, email: str | None, settings: Settings) -> int:
                 code = 1
         return code
     finally:
-        await services.db.close()
+        await services.aclose()
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -119,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="apply migrations")
     up.add_argument("revision", nargs="?", default="heads")
     up.set_defaults(func=cmd_db)
+    add_mcp_commands(sub)
+    add_data_commands(sub)
     return parser
 
 

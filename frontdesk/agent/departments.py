@@ -46,6 +46,23 @@ def load_department(path: Path) -> Department:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RouterPrompt:
+    """`prompts/router.md`: the routing prompt (with a `{departments}` slot) and an optional model."""
+
+    template: str
+    model: str | None = None
+
+
+@lru_cache
+def load_router_prompt(directory: Path = PROMPTS_DIR) -> RouterPrompt:
+    path = directory / "router.md"
+    if not path.exists():
+        return RouterPrompt("Pick the department for the request.\nDepartments:\n{departments}")
+    meta, body = parse_prompt_file(path.read_text(encoding="utf-8"))
+    return RouterPrompt(body, str(meta["model"]) if meta.get("model") else None)
+
+
 @lru_cache
 def load_departments(directory: Path = PROMPTS_DIR) -> dict[str, Department]:
     """Every department file in `directory` (all `.md` files except `router.md`), by name."""

@@ -1,7 +1,9 @@
 """The model interface: one streaming method. Every provider — offline included — implements it.
 
 `stream(messages, tools)` yields `TextChunk`s, `ToolCallChunk`s and one `UsageChunk`. Tool results
-come back to the model as `ChatMessage(role="tool")`, marked as data by the graph.
+come back to the model as `ChatMessage(role="tool")`; adapters send them marked as data
+(`providers.base.tool_result_text`). A user message may carry images (`ImagePart`) for vision models.
+Provider failures are raised as `agent.errors.ModelError`s.
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ class ToolCall:
 
 
 @dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An image sent with a user message (vision input)."""
+
+    media_type: str  # image/png, image/jpeg, image/gif or image/webp
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class ChatMessage:
     role: Literal["system", "user", "assistant", "tool"]
     content: str = ""
@@ -26,6 +36,7 @@ class ChatMessage:
     tool_call_id: str | None = None
     name: str | None = None  # the tool's name on role="tool"
     data: Any = None  # the tool result as structured data, for models that can use it
+    images: tuple[ImagePart, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,8 @@ def _words(text: str) -> set[str]:
 
 
 def score(text: str, dept: Department, *, prior: str | None, planned_tool: str | None) -> float:
+    """Keyword hits (2 each), example-word overlap (0.25 each), the planned tool (1) and the user's
+    own department (0.75)."""
     low = text.lower()
     words = _words(text)
     points = 0.0
@@ -40,12 +42,23 @@ def classify(
     prior: str | None = None,
     planned_tool: str | None = None,
 ) -> tuple[str, str]:
-    """Return (department name, reason). Ties go to the prior department, then to file order."""
+    """Return (department name, reason). Only departments that list the planned tool compete (one
+    that lacks it could not answer); ties go to the prior department, then to file order."""
     if not departments:
         raise ValueError("no departments loaded")
+    owners = [d for d in departments.values() if planned_tool and planned_tool in d.tools]
+    if len(owners) == 1:
+        return owners[0].name, f"offline classifier: only {owners[0].name} has {planned_tool}"
+    candidates = owners or list(departments.values())
+    order = list(departments)
     scored = [
-        (score(text, d, prior=prior, planned_tool=planned_tool), d.name == prior, -i, d.name)
-        for i, d in enumerate(departments.values())
+        (
+            score(text, d, prior=prior, planned_tool=planned_tool),
+            d.name == prior,
+            -order.index(d.name),
+            d.name,
+        )
+        for d in candidates
     ]
     best = max(scored)
     reason = f"offline classifier score {best[0]:.2f}" + (" (user's department)" if best[1] else "")

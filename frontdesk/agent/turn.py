@@ -1,12 +1,14 @@
 """`Agent.run_turn(inbound)`: the one path every channel takes.
 
-store the user message -> load history -> run the graph (route, agent, tools, ...) streaming
-`AgentEvent`s -> store the assistant message with its tool calls and results -> `Done`.
+store the user message -> load history (within the token budget) -> run the graph (route, agent,
+tools, ...) streaming `AgentEvent`s -> store the assistant message with its tool calls, results and
+usage -> `Done`. A new conversation is titled from its first message (by the model, if real).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
@@ -14,12 +16,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from frontdesk.agent.departments import Department, load_departments
+from frontdesk.agent.departments import Department, load_departments, load_router_prompt
 from frontdesk.agent.events import AgentEvent, Done, Failed
 from frontdesk.agent.graph import TurnDeps, build_graph
 from frontdesk.agent.history import stored_tool_calls, stored_tool_results, to_chat_messages
-from frontdesk.agent.model import ChatModel
-from frontdesk.agent.providers import resolve_model
+from frontdesk.agent.memory import fit_history, history_row_limit
+from frontdesk.agent.model import ChatMessage, ChatModel, ImagePart
+from frontdesk.agent.providers import resolve_model, resolve_real_model
+from frontdesk.agent.titles import generate_title, title_from
 from frontdesk.config import Settings
 from frontdesk.errors import FrontdeskError, Invalid, TooLarge
 from frontdesk.storage import conversations as store
@@ -30,12 +34,20 @@ from frontdesk.tools.registry import ToolRegistry
 from frontdesk.types import InboundMessage
 
 log = logging.getLogger(__name__)
-HISTORY_MESSAGES = 40
+__all__ = ["Agent", "title_from"]
+Usage = dict[str, int]
 
 
-def title_from(text: str, limit: int = 60) -> str:
-    words = " ".join(text.split())
-    return words if len(words) <= limit else words[: limit - 1].rsplit(" ", 1)[0] + "…"
+def _with_images(messages: list[ChatMessage], inbound: InboundMessage) -> list[ChatMessage]:
+    """Attach the inbound message's images to the current (last) user message (vision input)."""
+    images = tuple(
+        ImagePart(a.content_type, a.data)
+        for a in inbound.attachments
+        if a.content_type.startswith("image/") and a.data
+    )
+    if not images or not messages or messages[-1].role != "user":
+        return messages
+    return [*messages[:-1], dataclasses.replace(messages[-1], images=images)]
 
 
 class Agent:
@@ -46,28 +58,39 @@ class Agent:
         registry: ToolRegistry,
         *,
         departments: dict[str, Department] | None = None,
-        model_factory: Callable[[str], ChatModel] = resolve_model,
+        model_factory: Callable[[str], ChatModel] | None = None,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
     ) -> None:
         self.db = db
         self.settings = settings
         self.registry = registry
         self.departments = departments or load_departments()
-        self._model_factory = model_factory
+        self._model_factory = model_factory or (lambda name: resolve_model(name, settings))
+        self._models: dict[str, ChatModel] = {}
         self._today = today
         self._graph = build_graph(settings.max_tool_iterations)
-        model_factory(settings.model)  # fail fast on an unsupported model name
+        self._model(settings.model)  # fail fast on an unsupported model name or a missing key
+        for dept in self.departments.values():
+            if dept.model:
+                self._model(dept.model)
+        self.router_prompt = load_router_prompt()
+        # Routing and titles ask a real model when one is configured; their fallback is offline code.
+        self.router_model = resolve_real_model(self.router_prompt.model or settings.model, settings)
+        self.title_model = resolve_real_model(settings.model, settings)
+
+    def _model(self, name: str) -> ChatModel:
+        if name not in self._models:
+            self._models[name] = self._model_factory(name)
+        return self._models[name]
 
     def model_for(self, dept: Department) -> ChatModel:
-        return self._model_factory(dept.model or self.settings.model)
+        return self._model(dept.model or self.settings.model)
 
     async def _open_conversation(self, inbound: InboundMessage) -> Conversation:
         async with self.db.session() as s:
             if inbound.conversation_id:
                 return await store.get_conversation(s, inbound.principal, inbound.conversation_id)
-            return await store.create_conversation(
-                s, inbound.principal, title=title_from(inbound.text), channel=inbound.channel
-            )
+            return await store.create_conversation(s, inbound.principal, channel=inbound.channel)
 
     async def _replay(self, conv: Conversation, external_id: str) -> Done | None:
         """A retried delivery (same external id): answer with the reply already stored."""
@@ -107,6 +130,10 @@ class Agent:
             return
         async with self.db.session() as s:
             conv = await s.get(Conversation, conv.id) or conv
+            fresh = conv.title is None
+            if fresh:
+                conv.title = title_from(inbound.text)
+            previous_department = conv.department
             await store.add_messages(
                 s,
                 conv,
@@ -116,19 +143,30 @@ class Agent:
                     )
                 ],
             )
-            history = await store.recent_messages(s, conv.id, HISTORY_MESSAGES)
+            rows = await store.recent_messages(
+                s, conv.id, history_row_limit(self.settings.history_token_budget)
+            )
+        history = fit_history(to_chat_messages(rows), self.settings.history_token_budget)
         deps = TurnDeps(
             tool_ctx=ToolContext(inbound.principal, self.db, self.settings),
             registry=self.registry,
             departments=self.departments,
             model_for=self.model_for,
             today=self._today,
+            router_model=self.router_model,
+            router_template=self.router_prompt.template,
+        )
+        titling = (
+            asyncio.create_task(generate_title(self.title_model, inbound.text))
+            if fresh and self.title_model is not None
+            else None
         )
         state: dict[str, Any] = {}
+        start = {"messages": _with_images(history, inbound), "previous_department": previous_department}
         try:
             async with asyncio.timeout(self.settings.turn_timeout_seconds):
                 async for mode, chunk in self._graph.astream(
-                    {"messages": to_chat_messages(history)}, context=deps, stream_mode=["custom", "values"]
+                    start, context=deps, stream_mode=["custom", "values"]
                 ):
                     if mode == "custom":
                         yield chunk
@@ -144,15 +182,40 @@ class Agent:
             log.exception("turn failed in conversation %s", conv.id)
             yield Failed("The agent failed while answering; the message was saved.", "agent_error")
             return
-        yield await self._finish(inbound, conv, state)
+        finally:
+            if titling is not None and not titling.done() and not state.get("final_text"):
+                titling.cancel()
+        title, title_usage = await self._title(titling)
+        yield await self._finish(inbound, conv, state, title, title_usage)
 
-    async def _finish(self, inbound: InboundMessage, conv: Conversation, state: dict[str, Any]) -> Done:
+    async def _title(
+        self, titling: asyncio.Task[tuple[str | None, Usage]] | None
+    ) -> tuple[str | None, Usage]:
+        if titling is None:
+            return None, {}
+        try:
+            return await asyncio.wait_for(titling, self.settings.model_timeout_seconds)
+        except (TimeoutError, asyncio.CancelledError):
+            return None, {}
+
+    async def _finish(
+        self,
+        inbound: InboundMessage,
+        conv: Conversation,
+        state: dict[str, Any],
+        title: str | None = None,
+        title_usage: Usage | None = None,
+    ) -> Done:
         tool_log = state.get("tool_log") or []
         usage = {"input_tokens": 0, "output_tokens": 0} | (state.get("usage") or {})
+        for key, value in (title_usage or {}).items():
+            usage[key] = usage.get(key, 0) + value
         department = state.get("department", "")
         async with self.db.session() as s:
             conv = await s.get(Conversation, conv.id) or conv
             conv.department = department
+            if title:
+                conv.title = title
             [reply] = await store.add_messages(
                 s,
                 conv,

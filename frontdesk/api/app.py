@@ -9,24 +9,56 @@ from fastapi import FastAPI
 
 from frontdesk import __version__
 from frontdesk.api import errors
-from frontdesk.api.routes import auth, chat, health, sessions
+from frontdesk.api.mcp_http import McpEndpoint
+from frontdesk.api.routes import (
+    ads,
+    analytics,
+    api_keys,
+    auth,
+    chat,
+    connections,
+    contacts,
+    dashboard,
+    data,
+    executions,
+    health,
+    helpers,
+    leads,
+    search,
+    sessions,
+)
 from frontdesk.api.services import start_services
 from frontdesk.config import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    mcp_endpoint = McpEndpoint()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = await start_services(settings)
         try:
-            yield
+            await app.state.services.start_background()
+            async with mcp_endpoint.run(app.state.services):  # the MCP session manager's task group
+                yield
         finally:
-            await app.state.services.db.close()
+            await app.state.services.aclose()
 
     app = FastAPI(title="frontdesk", version=__version__, lifespan=lifespan)
     errors.install(app)
     for router in (health.router, auth.router, chat.router, sessions.router):
         app.include_router(router)
+    app.include_router(api_keys.router)
+    app.include_router(contacts.router)
+    app.include_router(leads.router)
+    app.include_router(connections.router)
+    app.include_router(data.router)
+    app.include_router(helpers.router)
+    app.include_router(executions.router)
+    app.include_router(ads.router)
+    app.include_router(analytics.router)
+    app.include_router(dashboard.router)
+    app.include_router(search.router)
+    app.add_route("/mcp", mcp_endpoint, include_in_schema=False)  # streamable HTTP MCP
     return app

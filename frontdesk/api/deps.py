@@ -11,6 +11,7 @@ from frontdesk.api.services import Services
 from frontdesk.errors import Unauthenticated
 from frontdesk.security import decode_access_token
 from frontdesk.storage.accounts import Identity, load_identity
+from frontdesk.storage.apikeys import identity_for_api_key, looks_like_api_key
 from frontdesk.types import Principal
 
 _bearer = HTTPBearer(auto_error=False)
@@ -28,7 +29,15 @@ async def get_identity(
 ) -> Identity:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("Missing bearer token")
-    claims = decode_access_token(services.secret, credentials.credentials)
+    return await identity_from_bearer(services, credentials.credentials)
+
+
+async def identity_from_bearer(services: Services, token: str) -> Identity:
+    """Who a bearer credential is: an API key (`fdk_…`) or a JWT access token."""
+    if looks_like_api_key(token):
+        async with services.db.session() as s:
+            return await identity_for_api_key(s, token)
+    claims = decode_access_token(services.secret, token)
     async with services.db.session() as s:
         return await load_identity(s, claims["sub"], claims.get("acc"))
 

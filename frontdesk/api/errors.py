@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
@@ -32,7 +33,11 @@ async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
 async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     return JSONResponse(
-        {"detail": _validation_detail(exc), "code": "validation_error", "errors": exc.errors()},
+        {
+            "detail": _validation_detail(exc),
+            "code": "validation_error",
+            "errors": jsonable_encoder(exc.errors()),
+        },
         status_code=422,
     )
 

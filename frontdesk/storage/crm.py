@@ -12,6 +12,7 @@ from frontdesk.errors import NotFound
 from frontdesk.storage.models import Contact, ContactTag, Lead, Tag
 
 LEAD_STATUSES = ("new", "contacted", "qualified", "converted")
+CONTACT_SORTS = ("name", "company", "created_at")
 
 
 def _contact_filters(
@@ -61,9 +62,15 @@ async def search_contacts(
     company: str | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    sort: str = "name",
+    order: str = "asc",
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Contact], int]:
+    """One page of the account's contacts that match, and how many match in all.
+
+    `sort` is one of `CONTACT_SORTS`; `order` is asc or desc; ties break on the id, so offset
+    paging is stable."""
     filters = {
         "search": search,
         "tags": tags,
@@ -76,11 +83,23 @@ async def search_contacts(
     )
     rows = await session.scalars(
         _contact_filters(select(Contact), account_id, **filters)
-        .order_by(Contact.last_name, Contact.first_name, Contact.id)
+        .order_by(*_contact_order(sort, order))
         .limit(limit)
         .offset(offset)
     )
     return list(rows), int(total or 0)
+
+
+def _contact_order(sort: str, order: str) -> list[Any]:
+    if sort not in CONTACT_SORTS or order not in ("asc", "desc"):
+        raise ValueError(f"bad contact sort {sort!r} {order!r}")
+    keys: list[Any] = {
+        "name": [func.lower(Contact.last_name), func.lower(Contact.first_name)],
+        "company": [func.lower(func.coalesce(Contact.company, "")), func.lower(Contact.last_name)],
+        "created_at": [Contact.created_at],
+    }[sort]
+    keys = [k.desc() if order == "desc" else k.asc() for k in keys]
+    return [*keys, Contact.id.desc() if order == "desc" else Contact.id.asc()]
 
 
 async def get_contact(session: AsyncSession, account_id: str, contact_id: str) -> Contact:
@@ -88,6 +107,40 @@ async def get_contact(session: AsyncSession, account_id: str, contact_id: str) -
     if contact is None or contact.account_id != account_id:
         raise NotFound(f"Contact {contact_id} not found")
     return contact
+
+
+async def get_lead(session: AsyncSession, account_id: str, lead_id: str) -> Lead:
+    lead = await session.get(Lead, lead_id)
+    if lead is None or lead.account_id != account_id:
+        raise NotFound(f"Lead {lead_id} not found")
+    return lead
+
+
+async def get_tag(session: AsyncSession, account_id: str, tag_id: str) -> Tag:
+    tag = await session.get(Tag, tag_id)
+    if tag is None or tag.account_id != account_id:
+        raise NotFound(f"Tag {tag_id} not found")
+    return tag
+
+
+async def list_tags(
+    session: AsyncSession, account_id: str, *, search: str | None = None, limit: int = 100, offset: int = 0
+) -> tuple[list[tuple[Tag, int]], int]:
+    """Tags of the account with the number of contacts carrying each, ordered by name."""
+    conds = [Tag.account_id == account_id]
+    if search:
+        conds.append(func.lower(Tag.name).like(f"%{search.strip().lower()}%"))
+    total = await session.scalar(select(func.count()).select_from(Tag).where(*conds))
+    counts = select(ContactTag.tag_id, func.count().label("n")).group_by(ContactTag.tag_id).subquery()
+    rows = await session.execute(
+        select(Tag, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.tag_id == Tag.id)
+        .where(*conds)
+        .order_by(Tag.name, Tag.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(t, int(n)) for t, n in rows.all()], int(total or 0)
 
 
 async def leads_for_contact(session: AsyncSession, account_id: str, contact_id: str) -> list[Lead]:
@@ -105,13 +158,24 @@ async def list_leads(
     *,
     status: str | None = None,
     source: str | None = None,
+    search: str | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Lead], int, float]:
-    """One page of leads, the number that match, and the summed value of all that match."""
+    """One page of leads (newest first), the number that match, and the summed value of all that
+    match. `search` matches name, email or company."""
     conds = [Lead.account_id == account_id]
+    if search:
+        like = f"%{search.strip().lower()}%"
+        conds.append(
+            or_(
+                func.lower(Lead.name).like(like),
+                func.lower(Lead.email).like(like),
+                func.lower(Lead.company).like(like),
+            )
+        )
     if status:
         conds.append(Lead.status == status)
     if source:

@@ -15,10 +15,16 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.storage.accounts import create_user_with_account
-from frontdesk.storage.models import Contact, ContactTag, Lead, Tag, User
+from frontdesk.storage.crm_connections import demo_connection
+from frontdesk.storage.models import Connection, Contact, ContactTag, Lead, Tag, User
 
 DEMO_EMAIL = "demo@frontdesk.local"
 DEMO_PASSWORD = "frontdesk-demo"
+AD_CONNECTIONS = (
+    ("google_ads", "Google Ads (demo)"),
+    ("meta_ads", "Meta Ads (demo)"),
+    ("ga4", "Google Analytics 4 (demo)"),
+)
 
 FIRST = (
     "Alice Bob Carla Dmitri Elena Farid Grace Hiro Ines Jonas Keiko Liam Maya Nikhil Olga Pablo Quinn "
@@ -158,5 +164,17 @@ async def seed_demo(
     for table, rows in ((Contact, contact_rows), (ContactTag, link_rows), (Lead, lead_rows)):
         if rows:
             await session.execute(insert(table), rows)
+    session.add(demo_connection(account_id, seed=seed, anchor=anchor))  # the offline `demo` CRM
+    conn_rng = random.Random(f"{seed}:ad-connections")  # its own stream: the CRM rows above stay the same
+    for platform, name in AD_CONNECTIONS:  # served offline by frontdesk.tools.ads.demo
+        session.add(
+            Connection(
+                id=_uid(conn_rng, "conn"),
+                account_id=account_id,
+                platform=platform,
+                name=name,
+                settings={"mode": "demo"},
+            )
+        )
     await session.commit()
     return DemoSummary(account_id, DEMO_EMAIL, DEMO_PASSWORD, len(contact_rows), len(lead_rows))

@@ -1,4 +1,8 @@
-"""CRM tools over the native CRM store: contacts by search/tags/company/date, leads, pipeline."""
+"""CRM read tools over the native CRM store: contacts by search/tags/company/date, leads, pipeline.
+
+`register` adds the whole CRM family: these, the write tools (`crm_write`) and the connection
+tools (`crm_connections`).
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,26 @@ from pydantic import Field
 
 from frontdesk.errors import Invalid
 from frontdesk.storage import crm as store
-from frontdesk.storage.ids import iso
-from frontdesk.storage.models import Contact, Lead
+from frontdesk.tools import crm_connections, crm_write
 from frontdesk.tools.base import ToolContext
+from frontdesk.tools.crm_records import (
+    MAX_PAGE,
+    MAX_TAGS,
+    ContactId,
+    DateFrom,
+    DateTo,
+    LeadId,
+    LeadStatus,
+    Limit,
+    Offset,
+    TagName,
+    contact_public,
+    lead_public,
+)
 from frontdesk.tools.registry import ToolRegistry
 
-MAX_PAGE = 100
-LeadStatus = Literal["new", "contacted", "qualified", "converted"]
-Limit = Annotated[int, Field(ge=1, le=MAX_PAGE, description=f"Page size, 1-{MAX_PAGE}.")]
-Offset = Annotated[int, Field(ge=0, description="Rows to skip.")]
-DateFrom = Annotated[date | None, Field(description="Created on or after this day (YYYY-MM-DD, UTC).")]
-DateTo = Annotated[date | None, Field(description="Created on or before this day (YYYY-MM-DD, UTC).")]
+__all__ = ["MAX_PAGE", "contact_public", "lead_public", "register"]
+ContactSort = Literal["name", "company", "created_at"]
 
 
 def _day_range(date_from: date | None, date_to: date | None) -> tuple[datetime | None, datetime | None]:
@@ -30,43 +43,23 @@ def _day_range(date_from: date | None, date_to: date | None) -> tuple[datetime |
     return start, end
 
 
-def contact_public(c: Contact) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "name": f"{c.first_name} {c.last_name}".strip(),
-        "first_name": c.first_name,
-        "last_name": c.last_name,
-        "email": c.email,
-        "phone": c.phone,
-        "company": c.company,
-        "position": c.position,
-        "tags": [t.name for t in c.tags],
-        "status": c.status,
-        "created_at": iso(c.created_at),
-    }
-
-
-def lead_public(lead: Lead) -> dict[str, Any]:
-    return {
-        "id": lead.id,
-        "name": lead.name,
-        "email": lead.email,
-        "company": lead.company,
-        "status": lead.status,
-        "source": lead.source,
-        "value": lead.value,
-        "contact_id": lead.contact_id,
-        "created_at": iso(lead.created_at),
-    }
-
-
 async def get_contacts(
     ctx: ToolContext,
-    search: Annotated[str | None, Field(description="Text matched in name, email or company.")] = None,
-    tags: Annotated[list[str] | None, Field(description="Contacts must carry all of these tags.")] = None,
-    company: Annotated[str | None, Field(description="Company name (substring match).")] = None,
+    search: Annotated[
+        str | None, Field(max_length=200, description="Text matched in name, email or company.")
+    ] = None,
+    tags: Annotated[
+        list[TagName] | None, Field(max_length=MAX_TAGS, description="Contacts must carry all of these tags.")
+    ] = None,
+    company: Annotated[
+        str | None, Field(max_length=200, description="Company name (substring match).")
+    ] = None,
     created_from: DateFrom = None,
     created_to: DateTo = None,
+    sort: Annotated[
+        ContactSort, Field(description="Order by name (last, then first), company or created_at.")
+    ] = "name",
+    order: Annotated[Literal["asc", "desc"], Field(description="Sort direction.")] = "asc",
     limit: Limit = 25,
     offset: Offset = 0,
 ) -> dict[str, Any]:
@@ -84,6 +77,8 @@ async def get_contacts(
             company=company,
             created_from=start,
             created_to=end,
+            sort=sort,
+            order=order,
             limit=limit,
             offset=offset,
         )
@@ -96,27 +91,24 @@ async def get_contacts(
     }
 
 
-async def get_contact_detail(
-    ctx: ToolContext, contact_id: Annotated[str, Field(description="The contact's id, e.g. contact:…")]
-) -> dict[str, Any]:
+async def get_contact_detail(ctx: ToolContext, contact_id: ContactId) -> dict[str, Any]:
     """Get one contact with its tags, notes and leads."""
     ctx.require("crm.read")
     async with ctx.db.session() as s:
         contact = await store.get_contact(s, ctx.principal.account_id, contact_id)
         leads = await store.leads_for_contact(s, ctx.principal.account_id, contact_id)
-    detail = contact_public(contact)
-    detail.update(
-        notes=contact.notes,
-        last_contact_date=iso(contact.last_contact_date),
-        leads=[lead_public(lead) for lead in leads],
-    )
-    return detail
+    return contact_public(contact) | {"leads": [lead_public(lead) for lead in leads]}
 
 
 async def list_leads(
     ctx: ToolContext,
     status: Annotated[LeadStatus | None, Field(description="Lead status.")] = None,
-    source: Annotated[str | None, Field(description="Lead source, e.g. website, referral, social.")] = None,
+    source: Annotated[
+        str | None, Field(max_length=32, description="Lead source, e.g. website, referral, social.")
+    ] = None,
+    search: Annotated[
+        str | None, Field(max_length=200, description="Text matched in name, email or company.")
+    ] = None,
     created_from: DateFrom = None,
     created_to: DateTo = None,
     limit: Limit = 25,
@@ -131,6 +123,7 @@ async def list_leads(
             ctx.principal.account_id,
             status=status,
             source=source.strip().lower() if source else None,
+            search=search,
             created_from=start,
             created_to=end,
             limit=limit,
@@ -144,6 +137,14 @@ async def list_leads(
         "offset": offset,
         "has_more": offset + len(rows) < total,
     }
+
+
+async def get_lead(ctx: ToolContext, lead_id: LeadId) -> dict[str, Any]:
+    """Get one sales lead by id."""
+    ctx.require("crm.read")
+    async with ctx.db.session() as s:
+        lead = await store.get_lead(s, ctx.principal.account_id, lead_id)
+    return lead_public(lead)
 
 
 async def pipeline_summary(ctx: ToolContext) -> dict[str, Any]:
@@ -164,7 +165,11 @@ async def pipeline_summary(ctx: ToolContext) -> dict[str, Any]:
 
 
 def register(registry: ToolRegistry) -> None:
+    """Add the CRM family: read tools, write tools, connections and `query_crm_data`."""
     registry.add(get_contacts, permission="crm.read")
     registry.add(get_contact_detail, permission="crm.read")
     registry.add(list_leads, permission="crm.read")
+    registry.add(get_lead, permission="crm.read")
     registry.add(pipeline_summary, permission="crm.read")
+    crm_write.register(registry)
+    crm_connections.register(registry)

@@ -1,76 +1,123 @@
-"""The registry's second face: an MCP server (`mcp` 2.x `MCPServer`) serving the same tool specs.
+"""The registry's second face: an MCP server serving the same tool specs the agent calls.
 
-Each spec becomes an MCP tool whose signature is the tool's own minus `ctx`; the principal is
-resolved per call by `resolve_principal` (a fixed API-key user on stdio, the bearer on HTTP), and
-the domain errors a tool raises reach the client as `isError` results.
+It is the `mcp` 2.x low-level `Server` with two handlers, because the registry — not a decorated
+Python function — is the source of truth: every spec already carries its JSON schema (built-in
+tools from their signature, external MCP tools from their server), and what a client sees depends
+on who asks.
+
+- `tools/list` answers with the tools the asking principal may use (`registry.visible_to`), each
+  with its JSON schema and annotations (`readOnlyHint`, `destructiveHint`).
+- `tools/call` runs `registry.call` with a `ToolContext` for that principal. Domain errors (a
+  missing permission, bad arguments, not found) and crashes reach the client as `isError` results.
+
+The principal is resolved per request by `resolve_principal`: a fixed API-key user on stdio,
+the request's bearer on streamable HTTP (see `frontdesk/api/mcp_http.py`).
 """
 
 from __future__ import annotations
 
-import inspect
-import typing
-from collections.abc import Awaitable, Callable
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
-from mcp_types import ToolAnnotations
+import mcp_types as types
+from mcp.server import Server
+from mcp.server.context import ServerRequestContext
+from mcp.server.stdio import stdio_server
+from mcp.shared.exceptions import MCPError
 
 from frontdesk import __version__
 from frontdesk.config import Settings
-from frontdesk.errors import FrontdeskError
+from frontdesk.errors import FrontdeskError, NotFound
 from frontdesk.storage.db import Database
 from frontdesk.tools.base import ToolContext, ToolSpec
 from frontdesk.tools.registry import ToolRegistry
 from frontdesk.types import Principal
 
-PrincipalResolver = Callable[[Context], Awaitable[Principal]]
+log = logging.getLogger(__name__)
+
+RequestContext = ServerRequestContext[Any, Any]
+PrincipalResolver = Callable[[RequestContext], Awaitable[Principal]]
+
+INSTRUCTIONS = (
+    "frontdesk's tools over your account's data: CRM contacts and leads, and every other tool family "
+    "your role may use. `ask_frontdesk` hands a whole question to frontdesk's own agent."
+)
 
 
-def _mcp_function(
-    spec: ToolSpec, registry: ToolRegistry, db: Database, settings: Settings, resolve: PrincipalResolver
-) -> Callable[..., Awaitable[Any]]:
-    async def call(**kwargs: Any) -> dict[str, Any]:
-        mcp_ctx: Context = kwargs.pop("mcp_ctx")
-        principal = await resolve(mcp_ctx)
-        try:
-            result = await registry.call(spec.name, kwargs, ToolContext(principal, db, settings))
-        except FrontdeskError as e:
-            raise ToolError(e.detail) from e
-        return result if isinstance(result, dict) else {"result": result}
+def mcp_tool(spec: ToolSpec) -> types.Tool:
+    """A registry spec as an MCP tool description."""
+    return types.Tool(
+        name=spec.name,
+        description=spec.description,
+        input_schema=spec.parameters,
+        annotations=types.ToolAnnotations(read_only_hint=spec.read_only, destructive_hint=not spec.read_only),
+    )
 
-    params = list(inspect.signature(spec.fn).parameters.values())[1:]
-    hints = typing.get_type_hints(spec.fn, include_extras=True)
-    sig_params = [p.replace(annotation=hints.get(p.name, Any)) for p in params]
-    sig_params.append(inspect.Parameter("mcp_ctx", inspect.Parameter.KEYWORD_ONLY, annotation=Context))
-    call.__signature__ = inspect.Signature(sig_params, return_annotation=dict[str, Any])  # type: ignore[attr-defined]
-    call.__annotations__ = {p.name: p.annotation for p in sig_params} | {"return": dict[str, Any]}
-    call.__name__ = spec.name
-    return call
+
+def tool_result(result: Any) -> types.CallToolResult:
+    """A tool's return value as text (JSON) plus structured content."""
+    payload = result if isinstance(result, dict) else {"result": result}
+    text = json.dumps(payload, ensure_ascii=False, default=str)
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=text)], structured_content=payload
+    )
+
+
+def tool_error(detail: str) -> types.CallToolResult:
+    return types.CallToolResult(content=[types.TextContent(type="text", text=detail)], is_error=True)
 
 
 def build_mcp_server(
-    registry: ToolRegistry,
-    db: Database,
-    settings: Settings,
-    resolve_principal: PrincipalResolver,
-    *,
-    visible_to: Principal | None = None,
-) -> MCPServer:
-    """An `MCPServer` exposing the registry. With `visible_to`, only that principal's tools are listed."""
-    server: MCPServer = MCPServer(
-        name="frontdesk",
+    registry: ToolRegistry, db: Database, settings: Settings, resolve_principal: PrincipalResolver
+) -> Server[Any]:
+    """An MCP server over `registry`; each request acts as `resolve_principal(ctx)`."""
+
+    async def principal_for(ctx: RequestContext) -> Principal:
+        try:
+            return await resolve_principal(ctx)
+        except FrontdeskError as e:
+            raise MCPError(types.INVALID_REQUEST, e.detail) from e
+
+    async def list_tools(
+        ctx: RequestContext, _params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        principal = await principal_for(ctx)
+        return types.ListToolsResult(tools=[mcp_tool(s) for s in registry.visible_to(principal)])
+
+    async def call_tool(ctx: RequestContext, params: types.CallToolRequestParams) -> types.CallToolResult:
+        try:
+            principal = await resolve_principal(ctx)
+            result = await registry.call(
+                params.name, dict(params.arguments or {}), ToolContext(principal, db, settings)
+            )
+        except FrontdeskError as e:
+            return tool_error(e.detail)
+        except Exception:
+            log.exception("MCP tool %s crashed", params.name)
+            return tool_error(f"Tool {params.name} failed unexpectedly")
+        return tool_result(result)
+
+    def input_schema(name: str) -> Mapping[str, Any] | None:
+        try:
+            return registry.get(name).parameters
+        except NotFound:
+            return None
+
+    return Server(
+        "frontdesk",
         version=__version__,
-        instructions="frontdesk tools: CRM contacts, leads and pipeline of your account.",
+        instructions=INSTRUCTIONS,
+        get_tool_input_schema=input_schema,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
     )
-    specs = registry.visible_to(visible_to) if visible_to else [registry.get(n) for n in registry.names()]
-    for spec in specs:
-        server.add_tool(
-            _mcp_function(spec, registry, db, settings, resolve_principal),
-            name=spec.name,
-            description=spec.description,
-            annotations=ToolAnnotations(
-                readOnlyHint=spec.read_only, destructiveHint=not spec.read_only, openWorldHint=False
-            ),
-        )
-    return server
+
+
+async def serve_stdio(server: Server[Any]) -> None:
+    """Serve `server` over this process's stdin/stdout until the client disconnects.
+
+    While serving, the SDK points fd 1 at stderr, so nothing but JSON-RPC reaches stdout."""
+    async with stdio_server() as (read_stream, write_stream):
+        await server.run(read_stream, write_stream, server.create_initialization_options())

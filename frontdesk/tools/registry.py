@@ -26,7 +26,10 @@ class ToolRegistry:
     def add(
         self, fn: ToolFn, *, permission: str, read_only: bool = True, name: str | None = None
     ) -> ToolSpec:
-        spec = describe(fn, permission=permission, read_only=read_only, name=name)
+        return self.add_spec(describe(fn, permission=permission, read_only=read_only, name=name))
+
+    def add_spec(self, spec: ToolSpec) -> ToolSpec:
+        """Register a ready-made spec (an external MCP server's tool brings its own schema)."""
         if spec.name in self._tools:
             raise ValueError(f"tool {spec.name} registered twice")
         self._tools[spec.name] = spec
@@ -42,11 +45,19 @@ class ToolRegistry:
         return list(self._tools)
 
     def visible_to(self, principal: Principal, only: list[str] | None = None) -> list[ToolSpec]:
-        """Tools the principal may use (optionally limited to a department's list)."""
+        """Tools the principal may use (optionally limited to a department's list, where
+        `<server>__*` names every tool of an external MCP server)."""
         specs = (
-            [self._tools[n] for n in only if n in self._tools] if only is not None else self._tools.values()
+            [self._tools[n] for entry in only for n in self._expand(entry)]
+            if only is not None
+            else self._tools.values()
         )
         return [s for s in specs if principal.can(s.permission)]
+
+    def _expand(self, entry: str) -> list[str]:
+        if entry.endswith("__*"):
+            return [n for n in self._tools if n.startswith(entry[:-1])]
+        return [entry] if entry in self._tools else []
 
     async def call(self, name: str, arguments: dict[str, Any], ctx: ToolContext) -> Any:
         """Validate arguments against the tool's schema and run it. Raises domain errors."""
@@ -62,8 +73,14 @@ class ToolRegistry:
 
 def default_registry() -> ToolRegistry:
     """The registry with every built-in tool family."""
-    from frontdesk.tools import crm
+    from frontdesk.tools import ads, analytics, crm, explorer, search
+    from frontdesk.tools.helpers import tools as helper_tools
 
     registry = ToolRegistry()
     crm.register(registry)
+    explorer.register(registry)
+    ads.register(registry)
+    analytics.register(registry)
+    search.register(registry)
+    helper_tools.register(registry)
     return registry

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 
+import pytest
+
+from frontdesk.agent.departments import load_departments
 from frontdesk.agent.events import AgentChosen, Done, Failed, TextDelta, ToolCalled, ToolReturned
 from frontdesk.agent.model import (
     ChatMessage,
@@ -17,7 +21,7 @@ from frontdesk.agent.model import (
 )
 from frontdesk.agent.turn import Agent
 from frontdesk.config import Settings
-from frontdesk.errors import ToolFailure
+from frontdesk.errors import Invalid, ToolFailure
 from frontdesk.storage import conversations as store
 from frontdesk.storage.db import Database
 from frontdesk.tools.base import ToolContext
@@ -135,3 +139,22 @@ async def test_history_reaches_the_model(db: Database, settings: Settings) -> No
     assert roles == ["system", "user", "assistant", "tool", "assistant", "user"]
     assert model.seen[0][1].content == "first question"
     assert model.seen[0][3].name == "pipeline_summary"
+
+
+async def test_department_model_overrides_and_start_up_checks(db: Database, settings: Settings) -> None:
+    depts = dict(load_departments())
+    depts["sales"] = dataclasses.replace(depts["sales"], model="groq/llama-3.3-70b-versatile")
+    asked: list[str] = []
+
+    def factory(name: str) -> ScriptedModel:
+        asked.append(name)
+        return ScriptedModel(["from " + name])
+
+    agent = Agent(db, settings, default_registry(), departments=depts, model_factory=factory)
+    assert asked == ["offline", "groq/llama-3.3-70b-versatile"]  # every model is built at start-up
+    assert agent.model_for(depts["sales"]).steps == ["from groq/llama-3.3-70b-versatile"]
+    assert agent.model_for(depts["support"]).steps == ["from offline"]
+    with pytest.raises(Invalid, match="FRONTDESK_ANTHROPIC_API_KEY"):
+        Agent(db, settings.model_copy(update={"model": "anthropic/claude-sonnet-5-5"}), default_registry())
+    with pytest.raises(Invalid, match="Unsupported model 'gpt4'"):
+        Agent(db, settings.model_copy(update={"model": "gpt4"}), default_registry())

@@ -63,6 +63,20 @@ def _relative(text: str, today: date) -> DateRange | None:
     if re.search(r"\b(?:last|previous|past) month\b", text):
         prev = _shift_months(today.replace(day=1), 1)
         return DateRange(*_month_range(prev.year, prev.month), "last month")
+    m = re.search(r"\b(\d+|one|two|three|four|five|six|seven|ten|a)\s+days?\s+ago\b", text)
+    if m:
+        d = today - timedelta(days=int(m.group(1)) if m.group(1).isdigit() else _NUM_WORDS[m.group(1)])
+        return DateRange(d, d, f"on {d}")
+    quarter_start = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    if re.search(r"\bthis quarter\b|\bquarter to date\b|\bqtd\b", text):
+        return DateRange(quarter_start, today, "this quarter")
+    if re.search(r"\b(?:last|previous|past) quarter\b", text):
+        start = _shift_months(quarter_start, 3)
+        return DateRange(start, quarter_start - timedelta(days=1), "last quarter")
+    if re.search(r"\bmonth to date\b|\bmtd\b", text):
+        return DateRange(today.replace(day=1), today, "this month")
+    if re.search(r"\byear to date\b|\bytd\b", text):
+        return DateRange(date(today.year, 1, 1), today, "this year")
     if re.search(r"\bthis year\b", text):
         return DateRange(date(today.year, 1, 1), today, "this year")
     if re.search(r"\b(?:last|previous|past) year\b", text):
@@ -87,6 +101,13 @@ def _absolute(text: str, today: date) -> DateRange | None:
     if m:
         d = date.fromisoformat(m.group(1))
         return DateRange(d, d, f"on {d}")
+    m = re.search(r"\b(in|during|since)\s+((?:19|20)\d\d)\b(?![-/])", text)
+    if m:
+        year = int(m.group(2))
+        start, end = date(year, 1, 1), min(date(year, 12, 31), today)
+        if m.group(1) == "since":
+            return DateRange(start, today, f"since {year}")
+        return DateRange(start, end, f"in {year}")
     m = re.search(rf"\b(in|since|during)\s+({_MONTH_RE})\b\.?(?:\s+(\d{{4}}))?", text)
     if m:
         month = MONTHS[m.group(2)]

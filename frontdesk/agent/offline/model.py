@@ -18,7 +18,8 @@ from frontdesk.agent.model import (
     UsageChunk,
     estimate_tokens,
 )
-from frontdesk.agent.offline.planner import CAPABILITIES, Plan, plan
+from frontdesk.agent.offline.followup import plan_turn
+from frontdesk.agent.offline.planner import CAPABILITIES, Plan
 from frontdesk.agent.offline.writer import write_answer
 
 
@@ -49,7 +50,7 @@ class OfflineModel:
         last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
         if last_user is None:
             return "What would you like to know? " + CAPABILITIES
-        p = plan(messages[last_user].content, self._today())
+        p = plan_turn(messages, self._today())
         results = [m for m in messages[last_user + 1 :] if m.role == "tool"]
         available = {t.name for t in tools}
         if p.tool is None:
@@ -60,20 +61,29 @@ class OfflineModel:
             return ToolCall(id=f"call_{len(messages)}_{p.tool}", name=p.tool, arguments=p.arguments)
         last = results[-1]
         data, error = _result_data(last)
-        if (
-            error is None
-            and last.name == "get_contacts"
-            and p.then_detail
-            and isinstance(data, dict)
-            and data.get("total") == 1
-            and "get_contact_detail" in available
-        ):
-            return ToolCall(
-                id=f"call_{len(messages)}_get_contact_detail",
-                name="get_contact_detail",
-                arguments={"contact_id": data["contacts"][0]["id"]},
-            )
+        if p.then_tool and last.name == p.tool and error is None:
+            return self._then(p, data, available, len(messages))
         return write_answer(Plan(last.name, p.arguments, p.intent, p.label), last.name or "", data, error)
+
+    def _then(self, p: Plan, data: Any, available: set[str], n: int) -> ToolCall | str:
+        """After a lookup: the follow-up call on the one record found, or say why not."""
+        assert p.then_tool is not None
+        rows_key, id_key = ("contacts", "contact_id") if p.tool == "get_contacts" else ("leads", "lead_id")
+        rows = data.get(rows_key, []) if isinstance(data, dict) else []
+        total = data.get("total", len(rows)) if isinstance(data, dict) else 0
+        if total == 1 and rows:
+            if p.then_tool not in available:
+                return f"That needs the {p.then_tool} tool, which is not available to you here."
+            return ToolCall(f"call_{n}_{p.then_tool}", p.then_tool, {id_key: rows[0]["id"], **p.then_args})
+        what = rows_key.removesuffix("s")
+        if total == 0:
+            return (
+                f"I found no {what} {p.label}; nothing was changed."
+                if p.intent == "action"
+                else (f"I found no {what}s {p.label}.")
+            )
+        listed = "\n".join(f"- {r.get('name', r['id'])} ({r['id']})" for r in rows[:5])
+        return f"I found {total} {what}s {p.label}; which one do you mean? Give me its id:\n{listed}"
 
     async def stream(self, messages: list[ChatMessage], tools: list[ToolSchema]) -> AsyncIterator[ModelChunk]:
         step = self.respond(messages, tools)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from frontdesk.agent.offline.planner import Plan
+from frontdesk.agent.offline.render import render
 
 SHOW = 10
 
@@ -94,4 +95,45 @@ def write_answer(plan: Plan, tool: str, data: Any, error: str | None = None) -> 
         return _leads(plan, data)
     if tool == "pipeline_summary":
         return _pipeline(data)
-    return f"{tool} returned: {data}"
+    if tool == "get_lead" and isinstance(data, dict) and "status" in data:
+        return _lead_detail(data)
+    if tool == "quick_insights" and isinstance(data, dict) and isinstance(data.get("facts"), list):
+        return _insights(data)
+    if tool == "search_messages" and isinstance(data, dict) and isinstance(data.get("data"), list):
+        return _search(plan, data)
+    return render(tool, data)
+
+
+def _insights(data: dict[str, Any]) -> str:
+    span = data.get("date_range") or {}
+    lines = [f"Marketing from {span.get('start')} to {span.get('end')}:"]
+    for f in data["facts"]:
+        change = f" ({f['change']} {f['period']})" if f.get("change") else ""
+        where = f" [{f['platform']}]" if f.get("platform") else ""
+        lines.append(f"- {f['metric']}{where}: {f['value']}{change}")
+    if len(lines) == 1:
+        lines.append("No connected ad or analytics platform reported data for this period.")
+    return "\n".join(lines)
+
+
+def _search(plan: Plan, data: dict[str, Any]) -> str:
+    total, rows = int(data.get("total") or 0), data["data"]
+    query = data.get("query", "")
+    if total == 0:
+        return f"No messages match {query!r}."
+    if plan.intent == "count":
+        return f"{_plural(total, 'message')} match {query!r}."
+    lines = [f"{_plural(total, 'message')} match {query!r}:"]
+    for m in rows[:SHOW]:
+        text = " ".join(str(m.get("snippet") or m.get("content") or "").split())
+        text = text if len(text) <= 120 else text[:119] + "…"
+        title = f" in “{m['conversation_title']}”" if m.get("conversation_title") else ""
+        lines.append(f"- {m.get('role', '')}{title}: {text}")
+    if total > len(rows[:SHOW]):
+        lines.append(f"…and {total - len(rows[:SHOW]):,} more.")
+    return "\n".join(lines)
+
+
+def _lead_detail(lead: dict[str, Any]) -> str:
+    who = lead["name"] + (f" ({lead['company']})" if lead.get("company") else "")
+    return f"{who}: {lead['status']} lead from {lead['source']}, worth {_money(float(lead['value'] or 0))}."

@@ -9,6 +9,11 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from frontdesk.storage import (
+    apikey_models,  # noqa: F401  (registers api_keys)
+    helper_models,  # noqa: F401  (registers helpers, executions)
+    lake_models,  # noqa: F401  (registers lake_objects)
+)
 from frontdesk.storage.models import Base
 
 target_metadata = Base.metadata

@@ -1,7 +1,10 @@
 """The `Connector` interface every data source implements.
 
 Records cross this boundary as plain dicts with an `id` and the object type's fields; platform
-JSON never leaves the connector. Connectors are built per call from a `connections` row.
+JSON never leaves the connector. Connectors are built per call from a `connections` row
+(`connectors.factory.connector_for`). Platform failures raise `ConnectorError` (502), a
+rejected credential `ConnectorAuthError`, a platform rate limit `errors.RateLimited`, a missing
+record `errors.NotFound`.
 """
 
 from __future__ import annotations
@@ -9,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from frontdesk.errors import ToolFailure
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,3 +58,16 @@ class Connector(Protocol):
     ) -> dict[str, Any]: ...
 
     async def test_connection(self) -> ConnectionTest: ...
+
+
+class ConnectorError(ToolFailure):
+    """The outside platform failed or refused the request (answered as 502 Bad Gateway)."""
+
+    status_code = 502
+    code = "connector_error"
+
+
+class ConnectorAuthError(ConnectorError):
+    """The platform rejected the connection's credentials (its 401/403)."""
+
+    code = "connector_unauthorized"

@@ -1,0 +1,70 @@
+"""`/api/v1/analytics/*` (Services API shapes): daily and hourly stats and the metric catalog.
+Routes translate only; the work is in `tools.analytics`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.tools import analytics
+from frontdesk.tools.analytics import MAX_DAYS, MAX_HOURS, MetricType
+from frontdesk.tools.base import ToolContext
+from frontdesk.tools.search import MessageRole
+from frontdesk.types import Channel
+
+router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+Role = MessageRole | None
+Department = Annotated[str | None, Query(max_length=32)]
+
+
+def _ctx(services: ServicesDep, principal: CurrentPrincipal) -> ToolContext:
+    return ToolContext(principal, services.db, services.settings)
+
+
+@router.get("/daily/")
+async def daily(
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    metric_type: MetricType = "messages_sent",
+    days: Annotated[int, Query(ge=1, le=MAX_DAYS)] = 30,
+    channel: Channel | None = None,
+    role: Role = None,
+    department: Department = None,
+) -> dict[str, Any]:
+    return await analytics.daily_stats(
+        _ctx(services, principal),
+        metric_type=metric_type,
+        days=days,
+        channel=channel,
+        role=role,
+        department=department,
+    )
+
+
+@router.get("/hourly/")
+async def hourly(
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    metric_type: MetricType = "messages_sent",
+    hours: Annotated[int, Query(ge=1, le=MAX_HOURS)] = 24,
+    channel: Channel | None = None,
+    role: Role = None,
+    department: Department = None,
+) -> dict[str, Any]:
+    return await analytics.hourly_stats(
+        _ctx(services, principal),
+        metric_type=metric_type,
+        hours=hours,
+        channel=channel,
+        role=role,
+        department=department,
+    )
+
+
+@router.get("/metrics/")
+async def metrics(principal: CurrentPrincipal) -> dict[str, Any]:
+    """The metrics `daily/` and `hourly/` understand, what their `count` counts, how to slice them."""
+    catalog = analytics.metric_catalog()
+    return {"success": True, "count": len(catalog), "data": catalog}

@@ -1,0 +1,114 @@
+"""`/api/contacts` (CRM MVP shapes, camelCase) over the CRM tools: the route only translates.
+
+Bodies are passed to the tools through the registry, which validates them against the tool's own
+schema (bad values -> 400 with `detail`) and checks the permission (`crm.read` / `crm.write`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.tools.base import ToolContext
+from frontdesk.tools.crm_records import MAX_PAGE
+
+router = APIRouter(prefix="/api/contacts", tags=["contacts"])
+SORTS = {"name": "name", "company": "company", "createdAt": "created_at"}
+
+
+class ContactIn(BaseModel):
+    """Contact fields; on PUT every field is optional and only those sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    position: str | None = None
+    tags: list[str] | None = None
+    notes: str | None = None
+    status: str | None = None
+
+
+class TagsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tags: list[str] = []
+    remove: list[str] = []
+
+
+def camel(record: dict[str, Any]) -> dict[str, Any]:
+    out = {to_camel(k): v for k, v in record.items()}
+    if isinstance(out.get("leads"), list):
+        out["leads"] = [camel(lead) for lead in out["leads"]]
+    return out
+
+
+async def call_tool(
+    services: ServicesDep, principal: CurrentPrincipal, tool: str, args: dict[str, Any]
+) -> Any:
+    """Run a registry tool as the principal (also used by the leads and connections routes)."""
+    ctx = ToolContext(principal, services.db, services.settings)
+    return await services.registry.call(tool, args, ctx)
+
+
+@router.get("")
+async def list_contacts(
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    tags: Annotated[
+        str | None, Query(max_length=2000, description="Comma-separated; all must match.")
+    ] = None,
+    sort: Literal["name", "company", "createdAt"] = "name",
+    order: Literal["asc", "desc"] = "asc",
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Contacts of the account: search name/email/company, filter by tags, sort, paginate."""
+    args: dict[str, Any] = {"sort": SORTS[sort], "order": order, "limit": limit, "offset": offset}
+    if search:
+        args["search"] = search
+    tag_list = [t.strip() for t in (tags or "").split(",") if t.strip()]
+    if tag_list:
+        args["tags"] = tag_list
+    page = await call_tool(services, principal, "get_contacts", args)
+    return {
+        "contacts": [camel(c) for c in page["contacts"]],
+        "total": page["total"],
+        "pagination": {"limit": limit, "offset": offset, "hasMore": page["has_more"]},
+    }
+
+
+@router.get("/{contact_id}")
+async def get_contact(contact_id: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
+    """One contact with its notes, tags and leads."""
+    return camel(await call_tool(services, principal, "get_contact_detail", {"contact_id": contact_id}))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_contact(
+    body: ContactIn, principal: CurrentPrincipal, services: ServicesDep
+) -> dict[str, Any]:
+    args = body.model_dump(exclude_none=True)
+    return camel(await call_tool(services, principal, "create_contact", args))
+
+
+@router.put("/{contact_id}")
+async def update_contact(
+    contact_id: str, body: ContactIn, principal: CurrentPrincipal, services: ServicesDep
+) -> dict[str, Any]:
+    args = body.model_dump(exclude_unset=True) | {"contact_id": contact_id}
+    return camel(await call_tool(services, principal, "update_contact", args))
+
+
+@router.post("/{contact_id}/tags")
+async def tag_contact(
+    contact_id: str, body: TagsIn, principal: CurrentPrincipal, services: ServicesDep
+) -> dict[str, Any]:
+    """Add `tags` (created when new) and take off `remove`; returns the contact."""
+    args = {"contact_id": contact_id, "tags": body.tags, "remove": body.remove}
+    return camel(await call_tool(services, principal, "tag_contact", args))

@@ -1,0 +1,18 @@
+"""`/api/analytics/dashboard` (CRM MVP shape): the `dashboard_summary` tool over HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.tools.analytics import dashboard_summary
+from frontdesk.tools.base import ToolContext
+
+router = APIRouter(prefix="/api/analytics", tags=["analytics"])
+
+
+@router.get("/dashboard")
+async def dashboard(principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
+    return await dashboard_summary(ToolContext(principal, services.db, services.settings))

@@ -1,0 +1,78 @@
+"""`/api/leads` (CRM MVP shapes, camelCase) over the CRM lead tools: the route only translates."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.api.routes.contacts import call_tool, camel
+from frontdesk.tools.crm_records import MAX_PAGE, LeadStatus
+
+router = APIRouter(prefix="/api/leads", tags=["leads"])
+
+
+class LeadIn(BaseModel):
+    """Lead fields; on PUT every field is optional and only those sent change."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    status: LeadStatus | None = None
+    source: str | None = None
+    value: float | None = None
+    notes: str | None = None
+    contact_id: str | None = None
+
+
+@router.get("")
+async def list_leads(
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    status_: Annotated[LeadStatus | None, Query(alias="status")] = None,
+    source: Annotated[str | None, Query(max_length=32)] = None,
+    search: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Leads of the account, newest first, filtered by status and source."""
+    args: dict[str, Any] = {"limit": limit, "offset": offset}
+    for key, value in (("status", status_), ("source", source), ("search", search)):
+        if value:
+            args[key] = value
+    page = await call_tool(services, principal, "list_leads", args)
+    return {
+        "leads": [camel(lead) for lead in page["leads"]],
+        "total": page["total"],
+        "totalValue": page["total_value"],
+        "pagination": {"limit": limit, "offset": offset, "hasMore": page["has_more"]},
+    }
+
+
+@router.get("/{lead_id}")
+async def get_lead(lead_id: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
+    return camel(await call_tool(services, principal, "get_lead", {"lead_id": lead_id}))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_lead(body: LeadIn, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
+    return camel(await call_tool(services, principal, "create_lead", body.model_dump(exclude_none=True)))
+
+
+@router.put("/{lead_id}")
+async def update_lead(
+    lead_id: str, body: LeadIn, principal: CurrentPrincipal, services: ServicesDep
+) -> dict[str, Any]:
+    args = body.model_dump(exclude_unset=True) | {"lead_id": lead_id}
+    return camel(await call_tool(services, principal, "update_lead", args))
+
+
+@router.delete("/{lead_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_lead(lead_id: str, principal: CurrentPrincipal, services: ServicesDep) -> Response:
+    await call_tool(services, principal, "delete_lead", {"lead_id": lead_id})
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

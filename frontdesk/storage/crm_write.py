@@ -1,0 +1,171 @@
+"""Writes to the native CRM store: contacts, their tags, and leads. Always scoped to the account.
+
+Callers pass values already validated by the tool layer; this module keeps the rows consistent
+(tags created on first use, per-account, matched case-insensitively; a lead's contact must be
+the account's own) and commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.errors import Invalid
+from frontdesk.storage.crm import get_contact, get_lead
+from frontdesk.storage.ids import new_id, utcnow
+from frontdesk.storage.models import Contact, Lead, Tag
+
+CONTACT_FIELDS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "company",
+        "position",
+        "status",
+        "notes",
+        "last_contact_date",
+    }
+)
+LEAD_FIELDS = frozenset(
+    {"name", "email", "phone", "company", "status", "source", "value", "notes", "contact_id"}
+)
+
+
+def _unique(names: Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for name in names:
+        clean = name.strip()
+        if clean and clean.lower() not in seen:
+            seen[clean.lower()] = clean
+    return list(seen.values())
+
+
+async def tags_by_name(session: AsyncSession, account_id: str, names: Iterable[str]) -> list[Tag]:
+    """The account's tags with these names (case-insensitive), created when missing.
+
+    Joins the caller's transaction without a savepoint: on SQLite, releasing a savepoint that
+    opened the transaction commits it, which would defeat a later rollback. A tag created
+    concurrently is absorbed by INSERT … ON CONFLICT DO NOTHING."""
+    wanted = {name.lower(): name for name in _unique(names)}
+    if not wanted:
+        return []
+
+    async def existing() -> dict[str, Tag]:
+        rows = await session.scalars(
+            select(Tag).where(Tag.account_id == account_id, func.lower(Tag.name).in_(list(wanted)))
+        )
+        return {t.name.lower(): t for t in rows}
+
+    found = await existing()
+    missing = [name for key, name in wanted.items() if key not in found]
+    if missing:
+        dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        rows = [
+            {"id": new_id("tag"), "account_id": account_id, "name": n, "created_at": utcnow()}
+            for n in missing
+        ]
+        await session.execute(insert(Tag).values(rows).on_conflict_do_nothing())
+        found = await existing()
+    return [found[key] for key in wanted if key in found]
+
+
+async def create_contact(
+    session: AsyncSession, account_id: str, fields: Mapping[str, Any], tags: Iterable[str] = ()
+) -> Contact:
+    unknown = set(fields) - CONTACT_FIELDS
+    if unknown:
+        raise Invalid(f"Unknown contact fields: {', '.join(sorted(unknown))}")
+    contact = Contact(id=new_id("contact"), account_id=account_id, **fields)
+    contact.tags = await tags_by_name(session, account_id, tags)
+    session.add(contact)
+    await session.commit()
+    return contact
+
+
+async def update_contact(
+    session: AsyncSession,
+    account_id: str,
+    contact_id: str,
+    fields: Mapping[str, Any],
+    tags: Iterable[str] | None = None,
+) -> Contact:
+    """Set the given fields (None clears an optional one); `tags` replaces the tag set when given."""
+    unknown = set(fields) - CONTACT_FIELDS
+    if unknown:
+        raise Invalid(f"Unknown contact fields: {', '.join(sorted(unknown))}")
+    contact = await get_contact(session, account_id, contact_id)
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    if tags is not None:
+        contact.tags = await tags_by_name(session, account_id, tags)
+    contact.updated_at = utcnow()
+    await session.commit()
+    return contact
+
+
+async def tag_contact(
+    session: AsyncSession,
+    account_id: str,
+    contact_id: str,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+) -> Contact:
+    """Add and remove tags on one contact. Adding a tag it has, or removing one it lacks, is a no-op."""
+    contact = await get_contact(session, account_id, contact_id)
+    drop = {n.strip().lower() for n in remove}
+    kept = [t for t in contact.tags if t.name.lower() not in drop]
+    have = {t.name.lower() for t in kept}
+    kept += [t for t in await tags_by_name(session, account_id, add) if t.name.lower() not in have]
+    contact.tags = kept
+    contact.updated_at = utcnow()
+    await session.commit()
+    return contact
+
+
+async def _check_contact(session: AsyncSession, account_id: str, contact_id: str | None) -> None:
+    if contact_id is None:
+        return
+    contact = await session.get(Contact, contact_id)
+    if contact is None or contact.account_id != account_id:
+        raise Invalid(f"contact_id: contact {contact_id} not found")
+
+
+async def create_lead(session: AsyncSession, account_id: str, fields: Mapping[str, Any]) -> Lead:
+    unknown = set(fields) - LEAD_FIELDS
+    if unknown:
+        raise Invalid(f"Unknown lead fields: {', '.join(sorted(unknown))}")
+    await _check_contact(session, account_id, fields.get("contact_id"))
+    lead = Lead(id=new_id("lead"), account_id=account_id, **fields)
+    session.add(lead)
+    await session.commit()
+    return lead
+
+
+async def update_lead(
+    session: AsyncSession, account_id: str, lead_id: str, fields: Mapping[str, Any]
+) -> Lead:
+    unknown = set(fields) - LEAD_FIELDS
+    if unknown:
+        raise Invalid(f"Unknown lead fields: {', '.join(sorted(unknown))}")
+    lead = await get_lead(session, account_id, lead_id)
+    if "contact_id" in fields:
+        await _check_contact(session, account_id, fields["contact_id"])
+    for name, value in fields.items():
+        setattr(lead, name, value)
+    lead.updated_at = utcnow()
+    await session.commit()
+    return lead
+
+
+async def delete_lead(session: AsyncSession, account_id: str, lead_id: str) -> None:
+    lead = await get_lead(session, account_id, lead_id)
+    await session.execute(delete(Lead).where(Lead.id == lead.id, Lead.account_id == account_id))
+    await session.commit()

@@ -1,0 +1,164 @@
+"""Instant template facts (MIA "bronze" insights): each headline metric of the period, its trend
+and its change against the previous period of equal length. Computed from data; no model.
+
+A fact's `change` is the relative change (+12.5% means 1.125x the previous value); `trend` is
+"flat" when the change is under `FLAT_BELOW` (half a percent) either way, and "up" with no
+`change` when the previous value was zero. `sentiment` says whether the move is good for the
+business (CPC and CPA going down is positive; spend is neutral).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from frontdesk.errors import NotFound
+from frontdesk.tools.ads import metrics
+from frontdesk.tools.ads.metrics import DateRange, ad_totals, ga4_totals
+from frontdesk.tools.ads.sources import AdBook, load_book
+from frontdesk.tools.base import ToolContext
+
+RANGES = {"7_days": 7, "14_days": 14, "30_days": 30, "90_days": 90}
+FLAT_BELOW = 0.005
+InsightPlatform = Literal["google_ads", "meta_ads", "ga4"]
+# (label, key in the totals, format, which direction is good)
+AD_FACTS = (
+    ("Spend", "spend", "money", None),
+    ("Impressions", "impressions", "count", "up"),
+    ("Clicks", "clicks", "count", "up"),
+    ("CTR", "ctr", "percent", "up"),
+    ("CPC", "cpc", "money", "down"),
+    ("Conversions", "conversions", "count", "up"),
+    ("CPA", "cpa", "money", "down"),
+    ("ROAS", "roas", "times", "up"),
+)
+GA4_FACTS = (
+    ("Sessions", "sessions", "count", "up"),
+    ("Users", "users", "count", "up"),
+    ("Website conversions", "conversions", "count", "up"),
+    ("Engagement rate", "engagement_rate", "percent", "up"),
+)
+
+
+def compare(current: float, previous: float | None) -> tuple[str, float | None]:
+    """(trend, relative change) of `current` against `previous`."""
+    if not previous:
+        return ("flat", 0.0) if not current else ("up" if current > 0 else "down", None)
+    change = (current - previous) / abs(previous)
+    if abs(change) < FLAT_BELOW:
+        return "flat", round(change, 4)
+    return ("up" if change > 0 else "down"), round(change, 4)
+
+
+def _format(value: float, kind: str, currency: str | None) -> str:
+    if kind == "money":
+        return f"{value:,.2f} {currency or ''}".strip()
+    if kind == "percent":
+        return f"{value * 100:.2f}%"
+    if kind == "times":
+        return f"{value:.2f}x"
+    return f"{value:,.0f}"
+
+
+def _facts(
+    specs: tuple[tuple[str, str, str, str | None], ...],
+    now: dict[str, Any],
+    before: dict[str, Any],
+    platform: str,
+    period_label: str,
+) -> list[dict[str, Any]]:
+    facts = []
+    for label, key, kind, good in specs:
+        value = now.get(key)
+        if value is None:  # e.g. CPA with no conversions, money across several currencies
+            continue
+        trend, change = compare(value, before.get(key))
+        sentiment = "neutral"
+        if good and trend != "flat":
+            sentiment = "positive" if trend == good else "negative"
+        facts.append(
+            {
+                "metric": label,
+                "key": key,
+                "platform": platform,
+                "value": _format(value, kind, now.get("currency")),
+                "raw_value": value,
+                "previous_value": before.get(key),
+                "trend": trend,
+                "change": None if change is None else f"{change * 100:+.1f}%",
+                "change_ratio": change,
+                "sentiment": sentiment,
+                "period": period_label,
+            }
+        )
+    return facts
+
+
+async def _ad_facts(
+    book: AdBook, wanted: set[str], cur: DateRange, prev: DateRange, label: str
+) -> tuple[list[str], list[dict[str, Any]]]:
+    platforms = sorted({a.platform for a in await book.accounts()} & wanted)
+    if not platforms:
+        return [], []
+    rows = await book.daily(prev.start, cur.end)
+    rows = [r for r in rows if r.platform in platforms]
+    now = ad_totals(r for r in rows if r.date >= cur.start)
+    before = ad_totals(r for r in rows if r.date <= prev.end)
+    return platforms, _facts(AD_FACTS, now, before, "+".join(platforms), label)
+
+
+async def _ga4_facts(book: AdBook, cur: DateRange, prev: DateRange, label: str) -> list[dict[str, Any]]:
+    try:
+        prop, source = await book.ga4_property(None)
+    except NotFound:
+        return []
+    rows = await source.source_daily(prop.property_id, prev.start, cur.end)
+    now = ga4_totals([r for r in rows if r.date >= cur.start], 0)
+    before = ga4_totals([r for r in rows if r.date <= prev.end], 0)
+    return _facts(GA4_FACTS, now, before, "ga4", label)
+
+
+async def quick_insights(
+    ctx: ToolContext,
+    date_range: Annotated[
+        Literal["7_days", "14_days", "30_days", "90_days"],
+        Field(description="The period ending on end_date: 7, 14, 30 or 90 days."),
+    ] = "30_days",
+    platforms: Annotated[
+        list[InsightPlatform] | None,
+        Field(description="google_ads, meta_ads, ga4; omit for every connected one."),
+    ] = None,
+    end_date: Annotated[
+        date | None, Field(description="Last day of the period (default: today, UTC).")
+    ] = None,
+    start_date: Annotated[
+        date | None, Field(description="Overrides date_range: the period's first day.")
+    ] = None,
+) -> dict[str, Any]:
+    """Instant facts about marketing performance: spend, clicks, CTR, CPC, conversions, CPA, ROAS
+    and website sessions, each with its trend and change against the previous period."""
+    ctx.require("can_view_analytics")
+    started = time.perf_counter()
+    if start_date is not None:
+        cur = metrics.date_range(start_date, end_date)
+    else:
+        cur = metrics.date_range(None, end_date, default_days=RANGES[date_range])
+    prev = cur.previous()
+    label = f"vs previous {cur.days} days"
+    wanted = set(platforms or ("google_ads", "meta_ads", "ga4"))
+    book = await load_book(ctx)
+    analyzed, facts = await _ad_facts(book, wanted, cur, prev, label)
+    if "ga4" in wanted and (ga4 := await _ga4_facts(book, cur, prev, label)):
+        analyzed, facts = [*analyzed, "ga4"], [*facts, *ga4]
+    return {
+        "success": True,
+        "insight_type": "bronze",
+        "date_range": cur.public(),
+        "compared_with": prev.public(),
+        "platforms_analyzed": analyzed,
+        "facts": facts,
+        "response_time_ms": round((time.perf_counter() - started) * 1000),
+    }
