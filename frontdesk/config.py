@@ -6,6 +6,7 @@ file in the working directory. This is the only module that reads the environmen
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -128,6 +129,13 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+
+def keep_litellm_offline() -> None:
+    """LiteLLM downloads its model price list at import time unless its environment says to use
+    the bundled copy; frontdesk never reaches the network on its own, so it says so (set only
+    when the operator has not chosen otherwise)."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 @lru_cache

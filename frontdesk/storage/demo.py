@@ -1,7 +1,8 @@
 """Deterministic demo data: one demo account with contacts, tags and leads.
 
 Same seed and same anchor date give the same rows, ids included. Dates spread over the year
-before the anchor (today, by default) so relative questions ("last week") find data.
+before the anchor (the start of today, by default; nothing lies in the future) so relative
+questions ("last week", "yesterday") find data.
 """
 
 from __future__ import annotations
@@ -123,9 +124,7 @@ async def seed_demo(
     for i in range(contacts):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         company = rng.choice(COMPANIES)
-        created = (
-            anchor - timedelta(days=rng.randint(0, 364), minutes=rng.randint(0, 1439)) + timedelta(days=1)
-        )
+        created = anchor - timedelta(days=rng.randint(0, 364), minutes=rng.randint(1, 1440))  # before today
         cid = _uid(rng, "contact")
         contact_rows.append(
             {
@@ -140,7 +139,7 @@ async def seed_demo(
                 "status": "active",
                 "created_at": created,
                 "updated_at": created,
-                "last_contact_date": created + timedelta(days=rng.randint(0, 30)),
+                "last_contact_date": min(created + timedelta(days=rng.randint(0, 30)), anchor),
             }
         )
         link_rows += [{"contact_id": cid, "tag_id": tag_ids[n]} for n, p in TAGS if rng.random() < p]
@@ -157,8 +156,8 @@ async def seed_demo(
                     "status": _pick(rng, LEAD_STATUSES),
                     "source": _pick(rng, LEAD_SOURCES),
                     "value": float(rng.randrange(500, 50_000, 250)),
-                    "created_at": min(lead_created, anchor + timedelta(days=1) - timedelta(minutes=1)),
-                    "updated_at": lead_created,
+                    "created_at": min(lead_created, anchor - timedelta(minutes=1)),
+                    "updated_at": min(lead_created, anchor - timedelta(minutes=1)),
                 }
             )
     for table, rows in ((Contact, contact_rows), (ContactTag, link_rows), (Lead, lead_rows)):

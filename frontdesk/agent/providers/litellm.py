@@ -9,7 +9,6 @@ Its own retries are off (`num_retries=0`, `max_retries=0`): `providers.resilient
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,12 +20,11 @@ from frontdesk.agent.providers.openai_format import (
     to_openai_messages,
     to_openai_tools,
 )
+from frontdesk.config import keep_litellm_offline
 
 
 def _import_litellm() -> Any:
-    # LiteLLM downloads its model price list at import time unless told to use the bundled copy;
-    # frontdesk never reaches the network on its own, so it is told (this writes, never reads, env).
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    keep_litellm_offline()  # before the import: LiteLLM reads its environment at import time
     import litellm
 
     litellm.telemetry = False
