@@ -6,35 +6,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from frontdesk.config import Settings
 from tests.agent.test_provider_turns import ANSWER, USAGE, has_tool_result, queue_turn
-from tests.agent.test_providers import ANTHROPIC, provider_overrides
-from tests.agent.wire import ProviderServer, is_agent, running
+from tests.agent.test_providers import ANTHROPIC
+from tests.agent.wire import ProviderServer, is_agent
+from tests.api.conftest import anthropic_backed_server
 from tests.api.test_chat import read_sse, stream
-from tests.conftest import _settings, demo_login, serve
-
-
-@pytest.fixture(scope="module")
-def wire() -> Iterator[ProviderServer]:
-    server = ProviderServer()
-    with running(server) as url:
-        server.url = url
-        yield server
+from tests.conftest import demo_login
 
 
 @pytest.fixture(scope="module")
 def anthropic_server(wire: ProviderServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir: Path = tmp_path_factory.mktemp("anthropic-server")
-    base: Settings = _settings(data_dir)
-    if not base.resolved_database_url.startswith("sqlite"):
-        pytest.skip("needs its own database; runs on the SQLite pass")
-    settings = provider_overrides(base, wire.url, model=ANTHROPIC.model)
-    with serve(settings) as url:
+    with anthropic_backed_server(wire, tmp_path_factory.mktemp("anthropic-server")) as url:
         yield url
 
 
