@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from frontdesk.errors import Invalid
+from frontdesk.paging import page_fields
 from frontdesk.storage import crm as store
 from frontdesk.tools import crm_connections, crm_write
 from frontdesk.tools.base import ToolContext
@@ -84,10 +85,7 @@ async def get_contacts(
         )
     return {
         "contacts": [contact_public(c) for c in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "has_more": offset + len(rows) < total,
+        **page_fields(total, limit, offset, len(rows)),
     }
 
 
@@ -131,11 +129,8 @@ async def list_leads(
         )
     return {
         "leads": [lead_public(lead) for lead in rows],
-        "total": total,
         "total_value": value,
-        "limit": limit,
-        "offset": offset,
-        "has_more": offset + len(rows) < total,
+        **page_fields(total, limit, offset, len(rows)),
     }
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from frontdesk.errors import Invalid
+from frontdesk.paging import page_fields
 from frontdesk.storage import search as store
 from frontdesk.storage.ids import iso
 from frontdesk.storage.search_query import MAX_QUERY_CHARS, parse_query
@@ -85,10 +86,7 @@ async def search_messages(
         "query": q,
         "scope": "account" if scope.user_id is None else "own",
         "count": len(hits),
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "has_more": offset + len(hits) < total,
+        **page_fields(total, limit, offset, len(hits)),
         "data": [
             {
                 "id": h.message.id,

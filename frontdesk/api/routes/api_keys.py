@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from frontdesk.api.deps import CurrentIdentity, ServicesDep
 from frontdesk.errors import Forbidden
+from frontdesk.paging import page_fields
 from frontdesk.storage import apikeys as store
 from frontdesk.storage.accounts import Identity
 from frontdesk.storage.apikey_models import ApiKey
@@ -87,10 +88,7 @@ async def list_api_keys(
         )
     return {
         "api_keys": [api_key_public(r) for r in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "has_more": offset + len(rows) < total,
+        **page_fields(total, limit, offset, len(rows)),
     }
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep, chat_rate_limit
 from frontdesk.channels.web import SSE_HEADERS, sse_stream
+from frontdesk.paging import page_fields
 from frontdesk.storage import conversations as store
 from frontdesk.storage.ids import iso
 from frontdesk.storage.models import Conversation, Message
@@ -79,10 +80,7 @@ async def list_conversations(
         rows, total = await store.list_conversations(s, principal, limit=limit, offset=offset)
     return {
         "conversations": [conversation_public(c, n) for c, n in rows],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "has_more": offset + len(rows) < total,
+        **page_fields(total, limit, offset, len(rows)),
     }
 
 
@@ -122,10 +120,7 @@ async def list_messages(
         messages, total = await store.list_messages(s, conv.id, limit=limit, offset=offset)
     return {
         "messages": [message_public(m) for m in messages],
-        "total": total,
-        "limit": limit,
-        "offset": offset,
-        "has_more": offset + len(messages) < total,
+        **page_fields(total, limit, offset, len(messages)),
     }
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from frontdesk.errors import NotFound
+from frontdesk.paging import page_fields
 from frontdesk.tools.ads.metrics import ad_daily_series, ad_totals, date_range
 from frontdesk.tools.ads.rows import AdAccount, AdDailyRow, AdPlatform
 from frontdesk.tools.ads.sources import load_book
@@ -95,10 +96,7 @@ async def get_campaigns(
     return {
         "date_range": period.public() if include_metrics else None,
         "campaigns": page,
-        "total": len(items),
-        "limit": limit,
-        "offset": offset,
-        "has_more": offset + len(page) < len(items),
+        **page_fields(len(items), limit, offset, len(page)),
     }
 
 
