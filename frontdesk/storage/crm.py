@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.errors import NotFound
+from frontdesk.errors import Invalid, NotFound
 from frontdesk.storage.models import Contact, ContactTag, Lead, Tag
 
 LEAD_STATUSES = ("new", "contacted", "qualified", "converted")
@@ -92,7 +92,7 @@ async def search_contacts(
 
 def _contact_order(sort: str, order: str) -> list[Any]:
     if sort not in CONTACT_SORTS or order not in ("asc", "desc"):
-        raise ValueError(f"bad contact sort {sort!r} {order!r}")
+        raise Invalid(f"Unknown contact sort {sort!r} {order!r}")
     keys: list[Any] = {
         "name": [func.lower(Contact.last_name), func.lower(Contact.first_name)],
         "company": [func.lower(func.coalesce(Contact.company, "")), func.lower(Contact.last_name)],

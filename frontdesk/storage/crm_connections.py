@@ -20,11 +20,13 @@ MAX_CONNECTIONS = 50  # per account; the MyFusion plans allow 5-100
 
 
 async def list_connections(
-    session: AsyncSession, account_id: str, *, platform: str | None = None
+    session: AsyncSession, account_id: str, *, platform: str | None = None, status: str | None = None
 ) -> list[Connection]:
     conds = [Connection.account_id == account_id]
     if platform:
         conds.append(Connection.platform == platform)
+    if status:
+        conds.append(Connection.status == status)
     rows = await session.scalars(
         select(Connection).where(*conds).order_by(Connection.created_at, Connection.id)
     )

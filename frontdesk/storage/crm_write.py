@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.errors import Invalid
+from frontdesk.errors import Invalid, NotFound
 from frontdesk.storage.crm import get_contact, get_lead
 from frontdesk.storage.ids import new_id, utcnow
 from frontdesk.storage.models import Contact, Lead, Tag
@@ -133,9 +133,10 @@ async def tag_contact(
 async def _check_contact(session: AsyncSession, account_id: str, contact_id: str | None) -> None:
     if contact_id is None:
         return
-    contact = await session.get(Contact, contact_id)
-    if contact is None or contact.account_id != account_id:
-        raise Invalid(f"contact_id: contact {contact_id} not found")
+    try:
+        await get_contact(session, account_id, contact_id)
+    except NotFound as e:
+        raise Invalid(f"contact_id: contact {contact_id} not found") from e
 
 
 async def create_lead(session: AsyncSession, account_id: str, fields: Mapping[str, Any]) -> Lead:

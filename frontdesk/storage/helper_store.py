@@ -9,10 +9,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.errors import NotFound
+from frontdesk.errors import Invalid, NotFound
 from frontdesk.storage.helper_models import Helper
 from frontdesk.storage.ids import new_id, utcnow
-from frontdesk.storage.models import Connection
 
 UPDATABLE = frozenset({"name", "description", "config", "enabled", "connection_id"})
 
@@ -82,7 +81,7 @@ async def update_helper(
 ) -> Helper:
     unknown = set(changes) - UPDATABLE
     if unknown:
-        raise ValueError(f"not updatable: {sorted(unknown)}")
+        raise Invalid(f"Not updatable: {', '.join(sorted(unknown))}")
     helper = await get_helper(session, account_id, helper_id)
     for name, value in changes.items():
         setattr(helper, name, value)
@@ -99,10 +98,3 @@ async def delete_helper(session: AsyncSession, account_id: str, helper_id: str) 
     helper.updated_at = utcnow()
     await session.commit()
     return helper
-
-
-async def connection_belongs(session: AsyncSession, account_id: str, connection_id: str) -> bool:
-    found = await session.scalar(
-        select(Connection.id).where(Connection.id == connection_id, Connection.account_id == account_id)
-    )
-    return found is not None

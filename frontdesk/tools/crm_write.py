@@ -62,10 +62,6 @@ _FIELD_TYPES: dict[str, dict[str, Any]] = {
 _OPTIONAL = frozenset({"email", "phone", "company", "position", "notes", "last_contact_date"})
 
 
-def writable_fields(object_type: str) -> list[str]:
-    return sorted(_FIELD_TYPES.get(object_type, {}))
-
-
 def validate_field(object_type: str, field: str, value: Any) -> Any:
     """Check one field's new value the way the write tools do; returns the value to store."""
     types = _FIELD_TYPES.get(object_type)

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.errors import Invalid, NotFound
+from frontdesk.errors import Invalid
+from frontdesk.storage import crm_connections
 from frontdesk.storage.ids import iso, new_id, utcnow
 from frontdesk.storage.lake.schema import fields_of
 from frontdesk.storage.lake.store import WrittenFile
@@ -19,28 +20,13 @@ from frontdesk.storage.models import Connection
 async def get_connection(session: AsyncSession, account_id: str, connection_id: str | None) -> Connection:
     """The account's connection (the `native` one when `connection_id` is None); 404 if not theirs."""
     if connection_id is None:
-        conn = await session.scalar(
-            select(Connection)
-            .where(Connection.account_id == account_id, Connection.platform == "native")
-            .order_by(Connection.created_at)
-            .limit(1)
-        )
-        if conn is None:
-            raise NotFound("The account has no native connection")
-        return conn
-    conn = await session.get(Connection, connection_id)
-    if conn is None or conn.account_id != account_id:
-        raise NotFound(f"Connection {connection_id} not found")
-    return conn
+        return await crm_connections.native_connection(session, account_id)
+    return await crm_connections.get_connection(session, account_id, connection_id)
 
 
 async def list_connections(session: AsyncSession, account_id: str) -> list[Connection]:
-    rows = await session.scalars(
-        select(Connection)
-        .where(Connection.account_id == account_id, Connection.status == "active")
-        .order_by(Connection.created_at, Connection.id)
-    )
-    return list(rows)
+    """The account's active connections, oldest first."""
+    return await crm_connections.list_connections(session, account_id, status="active")
 
 
 async def ensure_connection(

@@ -51,7 +51,7 @@ class DemoConnector:
             anchor = date.fromisoformat(str(settings.get("anchor", DEFAULT_ANCHOR.isoformat())))
             size = max(1, min(int(settings.get("contacts", 120)), 5000))
             seed = int(settings.get("seed", 42))
-        except ValueError as e:
+        except (TypeError, ValueError) as e:
             raise Invalid(f"The demo connection's settings are invalid: {e}") from e
         self.data = demo_dataset(seed, anchor, size)
         self.edits: dict[str, dict[str, Any]] = dict(settings.get("edits") or {})

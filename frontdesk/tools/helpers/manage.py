@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from frontdesk.errors import Invalid, TooLarge
-from frontdesk.storage import helper_store
+from frontdesk.errors import Invalid, NotFound, TooLarge
+from frontdesk.storage import crm_connections, helper_store
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.helpers.catalog import HELPER_TYPES
 from frontdesk.tools.helpers.public import SECRET_MASK, helper_detail
@@ -35,8 +35,10 @@ def _unmasked(new: dict[str, Any], old: dict[str, Any]) -> dict[str, Any]:
 async def _check_connection(ctx: ToolContext, s: Any, connection_id: str | None) -> None:
     if connection_id is None:
         return
-    if not await helper_store.connection_belongs(s, ctx.principal.account_id, connection_id):
-        raise Invalid(f"connection_id: no connection {connection_id} in this account")
+    try:
+        await crm_connections.get_connection(s, ctx.principal.account_id, connection_id)
+    except NotFound:
+        raise Invalid(f"connection_id: no connection {connection_id} in this account") from None
 
 
 async def create_helper(

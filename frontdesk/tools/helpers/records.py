@@ -29,10 +29,7 @@ async def contact_for(ctx: HelperRun, inp: HelperInput) -> Contact:
 async def lead_for(ctx: HelperRun, inp: HelperInput) -> Lead:
     """The lead named by `lead_id`, else the newest lead of the contact."""
     if inp.lead_id:
-        lead = await ctx.session.get(Lead, inp.lead_id)
-        if lead is None or lead.account_id != ctx.account_id:
-            raise NotFound(f"Lead {inp.lead_id} not found")
-        return lead
+        return await crm.get_lead(ctx.session, ctx.account_id, inp.lead_id)
     if not inp.contact_id:
         raise Invalid("lead_id (or a contact_id with a lead) is required")
     await crm.get_contact(ctx.session, ctx.account_id, inp.contact_id)
@@ -76,18 +73,4 @@ def contact_summary(c: Contact) -> dict[str, Any]:
         "tags": sorted(t.name for t in c.tags),
         "last_contact_date": iso(c.last_contact_date),
         "created_at": iso(c.created_at),
-    }
-
-
-def lead_summary(lead: Lead) -> dict[str, Any]:
-    return {
-        "id": lead.id,
-        "name": lead.name,
-        "email": lead.email,
-        "company": lead.company,
-        "status": lead.status,
-        "source": lead.source,
-        "value": lead.value,
-        "contact_id": lead.contact_id,
-        "created_at": iso(lead.created_at),
     }
