@@ -30,7 +30,7 @@ from frontdesk.agent.model import (
 from frontdesk.agent.model_router import route_with_model
 from frontdesk.agent.offline.followup import plan_turn
 from frontdesk.agent.router import classify
-from frontdesk.errors import FrontdeskError
+from frontdesk.errors import Forbidden, FrontdeskError
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.registry import ToolRegistry
 
@@ -145,11 +145,15 @@ async def tools(state: TurnState, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
     """Run the tool calls of the last assistant message. A failing tool becomes an error result."""
     deps = runtime.context
     last = state["messages"][-1]
+    dept = deps.departments[state["department"]]
+    offered = {t.name for t in _tool_schemas(deps, dept)}  # a model may call only what it was shown
     results: list[ChatMessage] = []
     log: list[dict[str, Any]] = []
     for call in last.tool_calls:
         runtime.stream_writer(ToolCalled(call.id, call.name, call.arguments))
         try:
+            if call.name not in offered:
+                raise Forbidden(f"Tool '{call.name}' is not available to the {dept.name} agent")
             data = await deps.registry.call(call.name, call.arguments, deps.tool_ctx)
             content, is_error = json.dumps(data, default=str), False
         except FrontdeskError as e:

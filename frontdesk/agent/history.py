@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from frontdesk.agent.model import ChatMessage, ToolCall
+from frontdesk.agent.providers.base import parse_arguments
 from frontdesk.storage.models import Message
 
 
@@ -53,7 +54,7 @@ def to_chat_messages(rows: list[Message]) -> list[ChatMessage]:
                     "",
                     tool_calls=tuple(
                         ToolCall(
-                            c["id"], c["function"]["name"], json.loads(c["function"]["arguments"] or "{}")
+                            c["id"], c["function"]["name"], parse_arguments(c["function"].get("arguments"))
                         )
                         for c in batch
                     ),

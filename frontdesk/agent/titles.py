@@ -45,5 +45,8 @@ async def generate_title(model: ChatModel, first_message: str) -> tuple[str | No
     except ModelError as e:
         log.warning("title generation failed: %s", e.detail)
         return None, usage
+    except Exception:  # a title is a nicety: whatever broke, the turn's answer must still be stored
+        log.exception("title generation failed")
+        return None, usage
     title = clean_title("".join(parts))
     return (title or None), usage

@@ -34,6 +34,7 @@ from frontdesk.tools.registry import ToolRegistry
 from frontdesk.types import InboundMessage
 
 log = logging.getLogger(__name__)
+TITLE_GRACE_SECONDS = 5.0  # how long a finished answer waits for its model-written title
 __all__ = ["Agent", "title_from"]
 Usage = dict[str, int]
 
@@ -185,17 +186,21 @@ class Agent:
         finally:
             if titling is not None and not titling.done() and not state.get("final_text"):
                 titling.cancel()
+                titling = None
         title, title_usage = await self._title(titling)
         yield await self._finish(inbound, conv, state, title, title_usage)
 
     async def _title(
         self, titling: asyncio.Task[tuple[str | None, Usage]] | None
     ) -> tuple[str | None, Usage]:
-        if titling is None:
+        """The generated title, if it is ready within a short grace period after the answer.
+        A cancel of the whole turn (client gone) is not swallowed."""
+        if titling is None or titling.cancelled():
             return None, {}
         try:
-            return await asyncio.wait_for(titling, self.settings.model_timeout_seconds)
-        except (TimeoutError, asyncio.CancelledError):
+            return await asyncio.wait_for(asyncio.shield(titling), TITLE_GRACE_SECONDS)
+        except TimeoutError:
+            titling.cancel()
             return None, {}
 
     async def _finish(

@@ -83,8 +83,11 @@ async def test_failing_tool_becomes_an_error_result(db: Database, settings: Sett
         raise ToolFailure("the upstream CRM timed out")
 
     registry.add(broken_tool, permission="chat")
+    depts = {
+        n: dataclasses.replace(d, tools=(*d.tools, "broken_tool")) for n, d in load_departments().items()
+    }
     model = ScriptedModel([ToolCall("c1", "broken_tool", {}), "Sorry, the CRM timed out."])
-    agent = Agent(db, settings, registry, model_factory=lambda _name: model)
+    agent = Agent(db, settings, registry, departments=depts, model_factory=lambda _name: model)
     principal = (await demo_identity(db)).principal()
     events = await collect(agent, InboundMessage(principal, "use the broken tool"))
     returned = next(e for e in events if isinstance(e, ToolReturned))
@@ -92,6 +95,24 @@ async def test_failing_tool_becomes_an_error_result(db: Database, settings: Sett
     assert isinstance(events[-1], Done) and events[-1].content == "Sorry, the CRM timed out."
     tool_msg = model.seen[1][-1]
     assert tool_msg.role == "tool" and tool_msg.content.startswith("Error:")
+
+
+async def test_a_tool_outside_the_department_is_refused(db: Database, settings: Settings) -> None:
+    """A model may call only the tools its department offered it, whatever it (or an injected
+    instruction in a tool result) asks for; the refusal is an error result, not a crash."""
+    model = ScriptedModel([ToolCall("c1", "create_contact", {"first_name": "Mallory"}), "ok"])
+    depts = {n: dataclasses.replace(d, tools=("pipeline_summary",)) for n, d in load_departments().items()}
+    agent = Agent(db, settings, default_registry(), departments=depts, model_factory=lambda _name: model)
+    principal = (await demo_identity(db)).principal()  # an Owner: the registry alone would allow it
+    events = await collect(agent, InboundMessage(principal, "add Mallory as a contact"))
+    returned = next(e for e in events if isinstance(e, ToolReturned))
+    assert returned.is_error and "not available" in returned.result
+    assert isinstance(events[-1], Done)
+    async with db.session() as s:
+        from frontdesk.storage.crm import search_contacts
+
+        _, found = await search_contacts(s, principal.account_id, search="Mallory")
+    assert found == 0
 
 
 async def test_tool_iterations_are_capped(db: Database, settings: Settings) -> None:
