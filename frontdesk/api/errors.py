@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from frontdesk.errors import FrontdeskError, RateLimited, Unauthenticated
+
+log = logging.getLogger(__name__)
 
 
 def _validation_detail(exc: RequestValidationError) -> str:
@@ -42,6 +46,19 @@ async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+    """Date arithmetic past year 9999 (e.g. `date_to=9999-12-31` plus a day) is bad input."""
+    return JSONResponse({"detail": f"A date or number is out of range: {exc}", "code": "out_of_range"}, 400)
+
+
+async def internal_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Anything unexpected still answers in the documented JSON shape (the error is logged)."""
+    log.error("unhandled error", exc_info=exc)
+    return JSONResponse({"detail": "Internal server error", "code": "internal"}, status_code=500)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(FrontdeskError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(OverflowError, out_of_range)
+    app.add_exception_handler(Exception, internal_error)
