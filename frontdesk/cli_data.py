@@ -46,15 +46,19 @@ class _Tracker:
 
 
 async def _open(settings: Settings) -> Database:
-    from frontdesk.storage.migrate import upgrade
+    from frontdesk.storage.migrate import open_migrated
 
-    db = Database(settings.resolved_database_url)
-    await upgrade(db)
-    return db
+    return await open_migrated(settings.resolved_database_url)
 
 
-async def _account_ids(db: Database, email: str | None) -> list[str]:
+async def _account_ids(db: Database, email: str | None, connection_id: str | None = None) -> list[str]:
+    """The accounts to sync: the user's, the connection's owner, or every account with a connection."""
     async with db.session() as s:
+        if connection_id and not email:
+            owner = await s.scalar(select(Connection.account_id).where(Connection.id == connection_id))
+            if owner is None:
+                raise SystemExit(f"no connection {connection_id}")
+            return [owner]
         if email:
             account_id = await s.scalar(select(User.current_account_id).where(User.email == email.lower()))
             if account_id is None:
@@ -68,7 +72,7 @@ async def _sync(args: argparse.Namespace, settings: Settings) -> int:
 
     db = await _open(settings)
     try:
-        accounts = await _account_ids(db, args.email)
+        accounts = await _account_ids(db, args.email, args.connection)
         started = time.perf_counter()
         synced = skipped = 0
         with _bar() as bar:
@@ -121,7 +125,10 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.contacts < 1:
         raise SystemExit("--contacts must be at least 1")
     if args.anchor:
-        date.fromisoformat(args.anchor)
+        try:
+            date.fromisoformat(args.anchor)
+        except ValueError:
+            raise SystemExit(f"--anchor must be a date like 2026-06-30, not {args.anchor!r}") from None
     return asyncio.run(_demo(args, settings))
 
 

@@ -80,12 +80,12 @@ async def _apikey_create(email: str, name: str, days: int | None, settings: Sett
 
 
 async def _apikey_list(email: str, settings: Settings) -> int:
-    from frontdesk.storage.apikeys import list_api_keys
-    from frontdesk.storage.db import Database
+    from frontdesk.storage.apikeys import key_status, list_api_keys
     from frontdesk.storage.ids import iso
+    from frontdesk.storage.migrate import open_migrated
     from frontdesk.storage.models import User
 
-    db = Database(settings.resolved_database_url)
+    db = await open_migrated(settings.resolved_database_url)
     try:
         async with db.session() as s:
             user = await s.scalar(select(User).where(User.email == email.strip().lower()))
@@ -96,7 +96,7 @@ async def _apikey_list(email: str, settings: Settings) -> int:
     finally:
         await db.close()
     for r in rows:
-        state = "revoked" if r.revoked_at else "active"
+        state = key_status(r)
         print(f"{r.id}  {r.prefix}…  {state:7}  last used {iso(r.last_used_at) or 'never'}  {r.name}")
     return 0
 
@@ -104,9 +104,9 @@ async def _apikey_list(email: str, settings: Settings) -> int:
 async def _apikey_revoke(key_id: str, settings: Settings) -> int:
     from frontdesk.storage.apikey_models import ApiKey
     from frontdesk.storage.apikeys import revoke_api_key
-    from frontdesk.storage.db import Database
+    from frontdesk.storage.migrate import open_migrated
 
-    db = Database(settings.resolved_database_url)
+    db = await open_migrated(settings.resolved_database_url)
     try:
         async with db.session() as s:
             row = await s.get(ApiKey, key_id)

@@ -101,3 +101,13 @@ async def identity_for_api_key(session: AsyncSession, key: str) -> Identity:
         await session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
         await session.commit()
     return identity
+
+
+def key_status(row: ApiKey) -> str:
+    """`revoked`, `expired` or `active`."""
+    if row.revoked_at is not None:
+        return "revoked"
+    expires = row.expires_at
+    if expires is not None and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= utcnow():
+        return "expired"
+    return "active"

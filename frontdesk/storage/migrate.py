@@ -33,3 +33,10 @@ async def upgrade(db: Database, revision: str = "heads") -> None:
 
     async with db.engine.begin() as conn:
         await conn.run_sync(run)
+
+
+async def open_migrated(url: str) -> Database:
+    """A `Database` for `url` with every migration applied (CLI commands open the store this way)."""
+    db = Database(url)
+    await upgrade(db)
+    return db

@@ -6,7 +6,7 @@ Keys act as the user who created them, in the current account. Managing keys nee
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
@@ -30,15 +30,6 @@ class ApiKeyCreate(BaseModel):
     expires_in_days: int | None = Field(default=None, ge=1, le=3650, description="Omit for no expiry.")
 
 
-def _status(row: ApiKey) -> str:
-    if row.revoked_at is not None:
-        return "revoked"
-    expires = row.expires_at
-    if expires is not None and (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= utcnow():
-        return "expired"
-    return "active"
-
-
 def api_key_public(row: ApiKey) -> dict[str, Any]:
     return {
         "key_id": row.id,
@@ -46,7 +37,7 @@ def api_key_public(row: ApiKey) -> dict[str, Any]:
         "prefix": row.prefix,
         "user_id": row.user_id,
         "account_id": row.account_id,
-        "status": _status(row),
+        "status": store.key_status(row),
         "created_at": iso(row.created_at),
         "last_used_at": iso(row.last_used_at),
         "expires_at": iso(row.expires_at),
