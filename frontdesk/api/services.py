@@ -37,7 +37,7 @@ class Services:
     filter_model: ChatModel | None = None  # plans `nl_query` filters when a real model is configured
 
     async def start_background(self) -> None:
-        """Start the in-process helper worker (the app lifespan calls this; CLI commands do not)."""
+        """Start the in-process helper worker (the app lifespan and `frontdesk mcp` call this)."""
         if self.helper_worker is not None:
             await self.helper_worker.start()
 
