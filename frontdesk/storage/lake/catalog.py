@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid
@@ -53,7 +54,20 @@ async def ensure_connection(
 async def record(
     session: AsyncSession, conn: Connection, object_type: str, written: WrittenFile
 ) -> LakeObject:
-    """Upsert the catalog row of a freshly written file and stamp the connection's last sync."""
+    """Upsert the catalog row of a freshly written file and stamp the connection's last sync.
+    Two syncs of one connection at once both find no row: the loser of the insert race retries
+    once and updates the winner's row (no 500 from the unique constraint)."""
+    try:
+        return await _record(session, conn, object_type, written)
+    except IntegrityError:
+        await session.rollback()
+        conn = await session.merge(conn)
+        return await _record(session, conn, object_type, written)
+
+
+async def _record(
+    session: AsyncSession, conn: Connection, object_type: str, written: WrittenFile
+) -> LakeObject:
     row = await session.scalar(
         select(LakeObject).where(LakeObject.connection_id == conn.id, LakeObject.object_type == object_type)
     )

@@ -158,15 +158,17 @@ class AdBook:
         return found[0]
 
 
-def _lake(ctx: ToolContext) -> Any | None:
-    """The account's lake when it holds imported ad rows (the lake module is imported lazily)."""
+async def _lake(ctx: ToolContext) -> Any | None:
+    """The account's lake when it holds imported ad rows (the lake module is imported lazily).
+    The directory scan runs in a thread: it is file-system I/O on every ads tool call."""
     from frontdesk.storage.lake import Lake
 
     lake = Lake.for_settings(ctx.settings)
     try:
-        return lake if lake.files(ctx.principal.account_id, "ad_daily_metrics") else None
+        found = await asyncio.to_thread(lake.files, ctx.principal.account_id, "ad_daily_metrics")
     except Invalid:
         return None
+    return lake if found else None
 
 
 async def load_book(ctx: ToolContext) -> AdBook:
@@ -201,6 +203,6 @@ async def load_book(ctx: ToolContext) -> AdBook:
                 "served": served,
             }
         )
-    if (lake := _lake(ctx)) is not None:
+    if (lake := await _lake(ctx)) is not None:
         book.ad_sources.append(LakeAdSource(lake, ctx.principal.account_id))
     return book
