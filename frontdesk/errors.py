@@ -18,9 +18,11 @@ class FrontdeskError(Exception):
     status_code = 500
     code = "error"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, code: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        if code is not None:
+            self.code = code
 
 
 class Invalid(FrontdeskError):

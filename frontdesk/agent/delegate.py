@@ -3,7 +3,10 @@
 Tools may not import the agent, so the agent layer registers this tool into a registry it is given
 (`register_ask_frontdesk`, called when the app's services start). A call runs one full turn through
 `Agent.run_turn` as the calling principal — routing, the department's tools, the stored
-conversation — and returns the final answer with the tools the agent used.
+conversation — and returns the final answer with the tools the agent used. Each call counts as one
+chat turn of the caller against the same limiter as the REST chat routes (`chat:<user_id>`), so a
+client cannot go around the chat rate limit by asking over MCP; over it, the call fails with
+`RateLimited`, which the MCP face returns as an `isError` result.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pydantic import Field
 from frontdesk.agent.events import Done, Failed, ToolCalled, ToolReturned
 from frontdesk.agent.turn import Agent
 from frontdesk.errors import ToolFailure
+from frontdesk.ratelimit import RateLimiter, chat_key
 from frontdesk.tools.base import ToolContext, ToolSpec
 from frontdesk.tools.registry import ToolRegistry
 from frontdesk.types import InboundMessage
@@ -22,8 +26,11 @@ from frontdesk.types import InboundMessage
 TOOL_NAME = "ask_frontdesk"
 
 
-def register_ask_frontdesk(registry: ToolRegistry, agent: Agent) -> ToolSpec:
-    """Add `ask_frontdesk` (permission `chat`) to `registry`, answering through `agent`."""
+def register_ask_frontdesk(
+    registry: ToolRegistry, agent: Agent, chat_limiter: RateLimiter | None = None
+) -> ToolSpec:
+    """Add `ask_frontdesk` (permission `chat`) to `registry`, answering through `agent`; each call
+    is one hit of `chat_limiter` for the calling user."""
 
     async def ask_frontdesk(
         ctx: ToolContext,
@@ -41,6 +48,8 @@ def register_ask_frontdesk(registry: ToolRegistry, agent: Agent) -> ToolSpec:
 
         The turn is stored as a conversation; pass its `conversation_id` to ask a follow-up.
         """
+        if chat_limiter is not None:
+            chat_limiter.hit(chat_key(ctx.principal.user_id))
         inbound = InboundMessage(
             ctx.principal, question, conversation_id=conversation_id, channel=ctx.principal.channel
         )

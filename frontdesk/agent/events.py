@@ -65,3 +65,26 @@ AgentEvent = AgentChosen | TextDelta | ToolCalled | ToolReturned | Status | Done
 
 def event_dict(event: AgentEvent) -> dict[str, Any]:
     return asdict(event)
+
+
+_EVENT_TYPES: dict[str, type[Any]] = {
+    "agent": AgentChosen,
+    "delta": TextDelta,
+    "tool_call": ToolCalled,
+    "tool_result": ToolReturned,
+    "status": Status,
+    "done": Done,
+    "error": Failed,
+}
+
+
+def event_from_dict(data: dict[str, Any]) -> AgentEvent:
+    """The event `event_dict` wrote (stored turn events are replayed through this)."""
+    kind = _EVENT_TYPES.get(str(data.get("type")))
+    if kind is None:
+        return Status(f"unknown stored event {data.get('type')!r}")
+    fields = {k: v for k, v in data.items() if k != "type"}
+    try:
+        return kind(**fields)  # type: ignore[no-any-return]
+    except TypeError:
+        return Status(f"unreadable stored {data.get('type')} event")

@@ -1,8 +1,9 @@
-"""`Agent.run_turn(inbound)`: the one path every channel takes.
+"""`Agent`: what one turn does, and `Agent.turns` (a `TurnRunner`), the one path every door takes.
 
-store the user message -> load history (within the token budget) -> run the graph (route, agent,
-tools, ...) streaming `AgentEvent`s -> store the assistant message with its tool calls, results and
-usage -> `Done`. A new conversation is titled from its first message (by the model, if real).
+The runner stores the user message (committed) and starts the turn; `Agent.stream` then loads
+history (within the token budget) -> runs the graph (route, agent, tools, ...) streaming
+`AgentEvent`s -> stores the assistant message with its tool calls, results and usage -> `Done`.
+A new conversation is titled from its first message (by the model, if real).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.agent.departments import Department, load_departments, load_router_prompt
 from frontdesk.agent.events import AgentEvent, Done, Failed
@@ -24,8 +25,9 @@ from frontdesk.agent.memory import fit_history, history_row_limit
 from frontdesk.agent.model import ChatMessage, ChatModel, ImagePart
 from frontdesk.agent.providers import resolve_model, resolve_real_model
 from frontdesk.agent.titles import generate_title, title_from
+from frontdesk.agent.turns import Began, TurnRunner
 from frontdesk.config import Settings
-from frontdesk.errors import FrontdeskError, Invalid, TooLarge
+from frontdesk.errors import FrontdeskError, Invalid, NotFound, TooLarge
 from frontdesk.storage import conversations as store
 from frontdesk.storage.db import Database
 from frontdesk.storage.models import Conversation, Message
@@ -78,6 +80,7 @@ class Agent:
         # Routing and titles ask a real model when one is configured; their fallback is offline code.
         self.router_model = resolve_real_model(self.router_prompt.model or settings.model, settings)
         self.title_model = resolve_real_model(settings.model, settings)
+        self.turns = TurnRunner(self, db, settings)
 
     def _model(self, name: str) -> ChatModel:
         if name not in self._models:
@@ -87,63 +90,32 @@ class Agent:
     def model_for(self, dept: Department) -> ChatModel:
         return self._model(dept.model or self.settings.model)
 
-    async def _open_conversation(self, inbound: InboundMessage) -> Conversation:
-        async with self.db.session() as s:
-            if inbound.conversation_id:
-                return await store.get_conversation(s, inbound.principal, inbound.conversation_id)
-            return await store.create_conversation(s, inbound.principal, channel=inbound.channel)
-
-    async def _replay(self, conv: Conversation, external_id: str) -> Done | None:
-        """A retried delivery (same external id): answer with the reply already stored."""
-        async with self.db.session() as s:
-            seen = await store.find_by_external_id(s, conv.id, external_id)
-            if seen is None:
-                return None
-            reply = await s.scalar(
-                select(Message)
-                .where(
-                    Message.conversation_id == conv.id, Message.seq > seen.seq, Message.role == "assistant"
-                )
-                .order_by(Message.seq)
-                .limit(1)
-            )
-        if reply is None:
-            return None
-        return Done(conv.id, reply.id, reply.content, reply.agent_used or "", {})
-
-    def _check(self, inbound: InboundMessage) -> None:
+    def check(self, inbound: InboundMessage) -> None:
         if not inbound.text.strip():
             raise Invalid("Message text is empty")
         if len(inbound.text) > self.settings.max_message_chars:
             raise TooLarge(f"Message is longer than {self.settings.max_message_chars} characters")
 
-    async def start_turn(self, inbound: InboundMessage) -> Conversation:
-        """Validate and open (or create) the conversation. Raises domain errors before streaming."""
-        self._check(inbound)
-        return await self._open_conversation(inbound)
+    async def open_conversation(self, inbound: InboundMessage) -> Conversation:
+        """The inbound message's conversation (the principal's own, else `NotFound`), or a new one."""
+        if inbound.conversation_id:
+            async with self.db.session() as s:
+                return await store.get_conversation(s, inbound.principal, inbound.conversation_id)
+        return await self.db.run_write(
+            lambda s: store.create_conversation(s, inbound.principal, channel=inbound.channel)
+        )
 
-    async def run_turn(
-        self, inbound: InboundMessage, conv: Conversation | None = None
-    ) -> AsyncIterator[AgentEvent]:
-        conv = conv or await self.start_turn(inbound)
-        if inbound.external_id and (done := await self._replay(conv, inbound.external_id)):
-            yield done
-            return
+    async def run_turn(self, inbound: InboundMessage) -> AsyncIterator[AgentEvent]:
+        """Submit a turn to the server's runner and stream its events. Leaving early stops only this
+        reader: the turn runs to its end (cancel it with `self.turns.cancel`)."""
+        handle = await self.turns.submit(inbound)
+        async for _, event in self.turns.follow(handle.turn_id):
+            yield event
+
+    async def stream(self, inbound: InboundMessage, began: Began) -> AsyncIterator[AgentEvent]:
+        """The turn after its user message was stored: history -> graph -> stored answer -> `Done`."""
+        conv = began.conversation
         async with self.db.session() as s:
-            conv = await s.get(Conversation, conv.id) or conv
-            fresh = conv.title is None
-            if fresh:
-                conv.title = title_from(inbound.text)
-            previous_department = conv.department
-            await store.add_messages(
-                s,
-                conv,
-                [
-                    store.NewMessage(
-                        "user", inbound.text, channel=inbound.channel, external_id=inbound.external_id
-                    )
-                ],
-            )
             rows = await store.recent_messages(
                 s, conv.id, history_row_limit(self.settings.history_token_budget)
             )
@@ -159,11 +131,14 @@ class Agent:
         )
         titling = (
             asyncio.create_task(generate_title(self.title_model, inbound.text))
-            if fresh and self.title_model is not None
+            if began.fresh and self.title_model is not None
             else None
         )
         state: dict[str, Any] = {}
-        start = {"messages": _with_images(history, inbound), "previous_department": previous_department}
+        start = {
+            "messages": _with_images(history, inbound),
+            "previous_department": began.previous_department,
+        }
         try:
             async with asyncio.timeout(self.settings.turn_timeout_seconds):
                 async for mode, chunk in self._graph.astream(
@@ -216,26 +191,27 @@ class Agent:
         for key, value in (title_usage or {}).items():
             usage[key] = usage.get(key, 0) + value
         department = state.get("department", "")
-        async with self.db.session() as s:
-            conv = await s.get(Conversation, conv.id) or conv
-            conv.department = department
+        reply_message = store.NewMessage(
+            "assistant",
+            state.get("final_text", ""),
+            channel=inbound.channel,
+            tool_calls=stored_tool_calls(tool_log) or None,
+            tool_results=stored_tool_results(tool_log) or None,
+            agent_used=department,
+            tokens_in=usage["input_tokens"],
+            tokens_out=usage["output_tokens"],
+        )
+
+        async def store_reply(s: AsyncSession) -> Message:
+            current = await s.get(Conversation, conv.id, populate_existing=True)
+            if current is None:
+                raise NotFound("The conversation was deleted while the agent was answering")
+            current.department = department
             if title:
-                conv.title = title
-            [reply] = await store.add_messages(
-                s,
-                conv,
-                [
-                    store.NewMessage(
-                        "assistant",
-                        state.get("final_text", ""),
-                        channel=inbound.channel,
-                        tool_calls=stored_tool_calls(tool_log) or None,
-                        tool_results=stored_tool_results(tool_log) or None,
-                        agent_used=department,
-                        tokens_in=usage["input_tokens"],
-                        tokens_out=usage["output_tokens"],
-                    )
-                ],
-            )
+                current.title = title
+            [reply] = await store.add_messages(s, current, [reply_message], commit=False)
+            return reply
+
+        reply = await self.db.run_write(store_reply, retry_conflicts=True)
         usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
         return Done(conv.id, reply.id, reply.content, department, usage)

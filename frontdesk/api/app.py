@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from frontdesk import __version__
-from frontdesk.api import errors
+from frontdesk.api import errors, middleware, openapi
 from frontdesk.api.mcp_http import McpEndpoint
 from frontdesk.api.routes import (
     ads,
@@ -18,14 +18,25 @@ from frontdesk.api.routes import (
     chat,
     connections,
     contacts,
+    conversation_admin,
     dashboard,
     data,
     executions,
+    files,
     health,
     helpers,
     leads,
+    media,
+    messages,
+    pages,
+    profile,
     search,
     sessions,
+    sms,
+    suggestions,
+    teams,
+    turns,
+    voice,
 )
 from frontdesk.api.services import start_services
 from frontdesk.config import Settings, get_settings
@@ -39,15 +50,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = await start_services(settings)
         try:
-            await app.state.services.start_background()
+            await app.state.services.start_background(owns_store=app.state.services.db.is_sqlite)
             async with mcp_endpoint.run(app.state.services):  # the MCP session manager's task group
                 yield
         finally:
             await app.state.services.aclose()
 
-    app = FastAPI(title="frontdesk", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="frontdesk", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )  # /docs and /redoc: routes/pages.py, from vendored assets
     errors.install(app)
-    for router in (health.router, auth.router, chat.router, sessions.router):
+    middleware.install(app, settings)  # body cap, text guard, 500s that keep the connection
+    openapi.install(app)
+    for router in (health.router, auth.router, chat.router, sessions.router, turns.router):
         app.include_router(router)
     app.include_router(api_keys.router)
     app.include_router(contacts.router)
@@ -60,5 +75,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analytics.router)
     app.include_router(dashboard.router)
     app.include_router(search.router)
+    for router in (sms.router, teams.router, messages.router, profile.router):  # the messaging doors
+        app.include_router(router)
+    for router in (voice.router, media.router, files.router):  # voice, camera and media
+        app.include_router(router)
+    for router in (conversation_admin.router, suggestions.router, pages.router):  # the web page
+        app.include_router(router)
     app.add_route("/mcp", mcp_endpoint, include_in_schema=False)  # streamable HTTP MCP
     return app

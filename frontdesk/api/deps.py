@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -9,8 +12,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from frontdesk.api.services import Services
 from frontdesk.errors import Unauthenticated
+from frontdesk.ratelimit import chat_key
 from frontdesk.security import decode_access_token
-from frontdesk.storage.accounts import Identity, load_identity
+from frontdesk.storage.accounts import Identity, identity_for_access_token
 from frontdesk.storage.apikeys import identity_for_api_key, looks_like_api_key
 from frontdesk.types import Principal
 
@@ -22,24 +26,23 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-async def get_identity(
-    services: ServicesDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Identity:
+async def get_identity(services: ServicesDep, credentials: BearerCredentials) -> Identity:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("Missing bearer token")
     return await identity_from_bearer(services, credentials.credentials)
 
 
 async def identity_from_bearer(services: Services, token: str) -> Identity:
-    """Who a bearer credential is: an API key (`fdk_…`) or a JWT access token."""
+    """Who a bearer credential is: an API key (`fdk_…`) or a JWT access token (not logged out)."""
     if looks_like_api_key(token):
         async with services.db.session() as s:
             return await identity_for_api_key(s, token)
     claims = decode_access_token(services.secret, token)
     async with services.db.session() as s:
-        return await load_identity(s, claims["sub"], claims.get("acc"))
+        return await identity_for_access_token(s, claims)
 
 
 CurrentIdentity = Annotated[Identity, Depends(get_identity)]
@@ -52,13 +55,52 @@ async def get_principal(identity: CurrentIdentity) -> Principal:
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+@lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]) -> tuple[IPv4Network | IPv6Network, ...]:
+    return tuple(ip_network(t, strict=False) for t in trusted)
 
 
-async def auth_rate_limit(request: Request, services: ServicesDep) -> None:
-    services.auth_limiter.hit(f"auth:{client_ip(request)}")
+def _is_trusted(address: str, networks: tuple[IPv4Network | IPv6Network, ...]) -> bool:
+    try:
+        ip = ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_ip(request: Request, trusted_proxies: Sequence[str] = ()) -> str:
+    """The client's address for rate limits: the connecting peer, unless the peer is one of
+    `trusted_proxies` (`Settings.trusted_proxies`); then the right-most `X-Forwarded-For` address
+    that is not a trusted proxy itself (left of it, anyone could have written anything)."""
+    peer = request.client.host if request.client else "unknown"
+    networks = _networks(tuple(trusted_proxies))
+    if not networks or not _is_trusted(peer, networks):
+        return peer
+    hops = [h.strip() for v in request.headers.getlist("x-forwarded-for") for h in v.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _is_trusted(hop, networks):
+            return hop if _is_valid_ip(hop) else peer
+    return hops[0] if hops else peer
+
+
+def _is_valid_ip(address: str) -> bool:
+    try:
+        ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+async def get_client_ip(request: Request, services: ServicesDep) -> str:
+    return client_ip(request, services.settings.trusted_proxies)
+
+
+ClientIp = Annotated[str, Depends(get_client_ip)]
+
+
+async def auth_rate_limit(ip: ClientIp, services: ServicesDep) -> None:
+    services.auth_limiter.hit(f"auth:{ip}")
 
 
 async def chat_rate_limit(principal: CurrentPrincipal, services: ServicesDep) -> None:
-    services.chat_limiter.hit(f"chat:{principal.user_id}")
+    services.chat_limiter.hit(chat_key(principal.user_id))

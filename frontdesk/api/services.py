@@ -9,14 +9,17 @@ from frontdesk.agent.delegate import register_ask_frontdesk
 from frontdesk.agent.model import ChatModel
 from frontdesk.agent.providers import resolve_real_model
 from frontdesk.agent.turn import Agent
-from frontdesk.api.ratelimit import RateLimiter
+from frontdesk.agent.turns import TurnRunner
+from frontdesk.api.doors import Doors, build_doors
 from frontdesk.config import Settings
+from frontdesk.ratelimit import RateLimiter
 from frontdesk.storage.db import Database
 from frontdesk.storage.demo import DemoSummary, demo_exists, seed_demo
 from frontdesk.storage.migrate import upgrade
 from frontdesk.tools.explorer.sync import sync_account
 from frontdesk.tools.helpers.worker import ExecutionWorker
 from frontdesk.tools.mcp_client import ExternalServers
+from frontdesk.tools.media.engines import MediaEngines
 from frontdesk.tools.registry import ToolRegistry, default_registry
 
 log = logging.getLogger(__name__)
@@ -31,22 +34,39 @@ class Services:
     secret: str
     auth_limiter: RateLimiter
     chat_limiter: RateLimiter
+    login_failures: RateLimiter  # failed logins per email (`login:<email>`)
     demo: DemoSummary | None = None
     external: ExternalServers | None = None
     helper_worker: ExecutionWorker | None = None
     filter_model: ChatModel | None = None  # plans `nl_query` filters when a real model is configured
+    doors: Doors | None = None  # the SMS and Teams doors (each None when not configured)
+    media: MediaEngines | None = None  # speech and OCR engines (models load on first use)
 
-    async def start_background(self) -> None:
-        """Start the in-process helper worker (the app lifespan and `frontdesk mcp` call this)."""
+    @property
+    def turns(self) -> TurnRunner:
+        """The server's turn runner: every door submits turns here."""
+        return self.agent.turns
+
+    async def start_background(self, *, owns_store: bool = False) -> None:
+        """Mark turns a stopped process left running as interrupted and start the in-process
+        helper worker (the app lifespan and `frontdesk mcp` call this; the server on SQLite
+        `owns_store`)."""
+        await self.agent.turns.start(owns_store=owns_store)
         if self.helper_worker is not None:
             await self.helper_worker.start()
 
     async def aclose(self) -> None:
-        """Stop the helper worker, disconnect external MCP servers and close the database."""
+        """Let running turns finish (within the grace period), stop the helper worker, disconnect
+        external MCP servers and close the database."""
+        await self.agent.turns.aclose()
+        if self.doors is not None:  # SMS / Teams replies still being sent
+            await self.doors.aclose()
         if self.helper_worker is not None:
             await self.helper_worker.stop()
         if self.external is not None:
             await self.external.aclose()
+        if self.media is not None:
+            await self.media.aclose()
         await self.db.close()
 
 
@@ -71,7 +91,8 @@ async def start_services(settings: Settings) -> Services:
     except BaseException:
         await external.aclose()
         raise
-    register_ask_frontdesk(registry, agent)
+    chat_limiter = RateLimiter(settings.chat_rate_limit_per_minute, 60.0, "chat turns")
+    register_ask_frontdesk(registry, agent, chat_limiter)  # MCP turns count like REST turns
     return Services(
         settings=settings,
         db=db,
@@ -79,7 +100,8 @@ async def start_services(settings: Settings) -> Services:
         agent=agent,
         secret=settings.resolved_secret_key(),
         auth_limiter=RateLimiter(settings.auth_rate_limit_per_minute, 60.0),
-        chat_limiter=RateLimiter(settings.chat_rate_limit_per_minute, 60.0),
+        chat_limiter=chat_limiter,
+        login_failures=RateLimiter(settings.login_failures_per_email, 15 * 60.0, "failed logins"),
         demo=demo,
         external=external,
         helper_worker=ExecutionWorker(
@@ -91,4 +113,6 @@ async def start_services(settings: Settings) -> Services:
         if settings.helper_workers > 0
         else None,
         filter_model=resolve_real_model(settings.model, settings) if settings.model != "offline" else None,
+        doors=build_doors(settings, db, agent.turns),
+        media=MediaEngines.local(settings),
     )

@@ -1,18 +1,25 @@
-"""Accounts, users, memberships and refresh tokens: registration, login, refresh, logout."""
+"""Accounts, users, memberships and tokens: registration, login, refresh, logout (which also puts
+the access token on a deny-list until it expires).
+
+Argon2 is CPU work of ~50-100 ms, so hashing and verifying run in a worker thread, never on the event
+loop; an unknown email is verified against a dummy hash so that it takes as long as a known one.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Conflict, NotFound, Unauthenticated
 from frontdesk.security import hash_password, new_opaque_token, token_digest, verify_password
 from frontdesk.storage.ids import new_id, utcnow
-from frontdesk.storage.models import Account, Connection, Membership, RefreshToken, User
+from frontdesk.storage.models import Account, Connection, Membership, RefreshToken, RevokedAccessToken, User
 from frontdesk.types import ROLE_PERMISSIONS, Principal, Role
 
 
@@ -53,7 +60,7 @@ async def create_user_with_account(
         id=new_id("user"),
         email=email,
         name=name,
-        password_hash=hash_password(password),
+        password_hash=await asyncio.to_thread(hash_password, password),
         phone_number=phone_number,
         department=department,
         current_account_id=account.id,
@@ -94,9 +101,31 @@ async def load_identity(session: AsyncSession, user_id: str, account_id: str | N
 
 async def authenticate(session: AsyncSession, email: str, password: str) -> Identity:
     user = await session.scalar(select(User).where(User.email == email.strip().lower()))
-    if user is None or not verify_password(user.password_hash, password):
+    # The same argon2 work whether or not the email exists: timing reveals nothing.
+    ok = await asyncio.to_thread(verify_password, user.password_hash if user else None, password)
+    if user is None or not ok:
         raise Unauthenticated("Invalid email or password")
     return await load_identity(session, user.id)
+
+
+async def identity_for_access_token(session: AsyncSession, claims: dict[str, Any]) -> Identity:
+    """Who a decoded access token is, unless it was logged out."""
+    if await session.get(RevokedAccessToken, claims["jti"]) is not None:
+        raise Unauthenticated("Access token revoked (logged out)")
+    return await load_identity(session, claims["sub"], claims.get("acc"))
+
+
+async def revoke_access_token(session: AsyncSession, user_id: str, claims: dict[str, Any]) -> None:
+    """Deny the access token of `claims` until it expires; forget tokens that expired anyway."""
+    now = utcnow()
+    await session.execute(delete(RevokedAccessToken).where(RevokedAccessToken.expires_at <= now))
+    if await session.get(RevokedAccessToken, claims["jti"]) is None:
+        expires = datetime.fromtimestamp(int(claims["exp"]), UTC)
+        session.add(RevokedAccessToken(jti=claims["jti"], user_id=user_id, expires_at=expires))
+    try:
+        await session.commit()
+    except IntegrityError:  # a concurrent logout with the same token got there first
+        await session.rollback()
 
 
 async def issue_refresh_token(session: AsyncSession, identity: Identity, days: int) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.errors import NotFound
 from frontdesk.storage.ids import new_id, utcnow
 from frontdesk.storage.models import Conversation, Message
+from frontdesk.storage.turn_models import Turn
 from frontdesk.types import Principal
 
 
@@ -55,9 +56,11 @@ async def get_conversation(session: AsyncSession, principal: Principal, conversa
 
 
 async def list_conversations(
-    session: AsyncSession, principal: Principal, *, limit: int, offset: int
+    session: AsyncSession, principal: Principal, *, limit: int, offset: int, channel: str | None = None
 ) -> tuple[list[tuple[Conversation, int]], int]:
-    owner = (Conversation.account_id == principal.account_id, Conversation.user_id == principal.user_id)
+    owner = [Conversation.account_id == principal.account_id, Conversation.user_id == principal.user_id]
+    if channel is not None:
+        owner.append(Conversation.channel == channel)
     total = await session.scalar(select(func.count()).select_from(Conversation).where(*owner)) or 0
     counts = (
         select(Message.conversation_id, func.count().label("n"))
@@ -85,13 +88,21 @@ async def delete_conversation(session: AsyncSession, principal: Principal, conve
 
 async def clear_messages(session: AsyncSession, principal: Principal, conversation_id: str) -> None:
     conv = await get_conversation(session, principal, conversation_id)
+    await session.execute(delete(Turn).where(Turn.conversation_id == conv.id))
     await session.execute(delete(Message).where(Message.conversation_id == conv.id))
     await session.commit()
 
 
-async def add_messages(session: AsyncSession, conv: Conversation, items: list[NewMessage]) -> list[Message]:
+async def add_messages(
+    session: AsyncSession, conv: Conversation, items: list[NewMessage], *, commit: bool = True
+) -> list[Message]:
     """Append messages with consecutive sequence numbers and bump the conversation's `updated_at`.
-    The unique (conversation_id, seq) constraint turns a concurrent writer into an IntegrityError."""
+
+    Writers cannot collide: on PostgreSQL the conversation row is locked (`FOR UPDATE`) before the
+    last sequence number is read, on SQLite the caller's `Database.write()` transaction holds the
+    write lock (`BEGIN IMMEDIATE`). The unique (conversation_id, seq) constraint stays as the
+    last guard; `Database.run_write(..., retry_conflicts=True)` retries it."""
+    await session.execute(select(Conversation.id).where(Conversation.id == conv.id).with_for_update())
     last = await session.scalar(select(func.max(Message.seq)).where(Message.conversation_id == conv.id))
     seq = int(last or 0)
     now = utcnow()
@@ -117,7 +128,10 @@ async def add_messages(session: AsyncSession, conv: Conversation, items: list[Ne
         session.add(msg)
         stored.append(msg)
     conv.updated_at = now
-    await session.commit()
+    if commit:
+        await session.commit()
+    else:
+        await session.flush()
     return stored
 
 

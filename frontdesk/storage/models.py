@@ -74,6 +74,15 @@ class RefreshToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class RevokedAccessToken(Base):
+    """An access token (by its `jti`) logged out before it expired; kept until `expires_at`."""
+
+    __tablename__ = "revoked_access_tokens"
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (Index("ix_conversations_owner", "account_id", "user_id", "updated_at"),)

@@ -18,6 +18,7 @@ from frontdesk.agent.model import (
     UsageChunk,
     estimate_tokens,
 )
+from frontdesk.agent.offline.attachments import answer_from_context
 from frontdesk.agent.offline.followup import plan_turn
 from frontdesk.agent.offline.planner import CAPABILITIES, Plan
 from frontdesk.agent.offline.writer import write_answer
@@ -50,8 +51,10 @@ class OfflineModel:
         last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=None)
         if last_user is None:
             return "What would you like to know? " + CAPABILITIES
-        p = plan_turn(messages, self._today())
         results = [m for m in messages[last_user + 1 :] if m.role == "tool"]
+        if not results and (quoted := answer_from_context(messages[last_user].content)) is not None:
+            return quoted  # a question about attached text: its most relevant passages
+        p = plan_turn(messages, self._today())
         available = {t.name for t in tools}
         if p.tool is None:
             return p.clarify or CAPABILITIES

@@ -13,6 +13,17 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.api.openapi import errors
+from frontdesk.api.schemas.ads import (
+    AdAccountList,
+    AdPerformance,
+    CampaignList,
+    GA4Metrics,
+    GA4PropertyList,
+    GA4TopPages,
+    GA4TrafficSources,
+    QuickInsights,
+)
 from frontdesk.tools.ads import campaigns, ga4, insights
 from frontdesk.tools.ads.insights import InsightPlatform
 from frontdesk.tools.ads.rows import AdPlatform
@@ -28,12 +39,17 @@ def _ctx(services: ServicesDep, principal: CurrentPrincipal) -> ToolContext:
     return ToolContext(principal, services.db, services.settings)
 
 
-@router.get("/ads/accounts")
+@router.get("/ads/accounts", response_model=AdAccountList, responses=errors(401, 403, 422))
 async def ad_accounts(principal: CurrentPrincipal, services: ServicesDep, platform: PlatformQ = None) -> Any:
     return await campaigns.list_ad_accounts(_ctx(services, principal), platform=platform)
 
 
-@router.get("/ads/campaigns")
+@router.get(
+    "/ads/campaigns",
+    response_model=CampaignList,
+    response_model_exclude_unset=True,  # `metrics` only with include_metrics
+    responses=errors(400, 401, 403, 404, 422),
+)
 async def ad_campaigns(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -57,7 +73,12 @@ async def ad_campaigns(
     )
 
 
-@router.get("/ads/accounts/{ad_account_id}/campaigns")
+@router.get(
+    "/ads/accounts/{ad_account_id}/campaigns",
+    response_model=CampaignList,
+    response_model_exclude_unset=True,
+    responses=errors(400, 401, 403, 404, 422),
+)
 async def account_campaigns(
     ad_account_id: str,
     principal: CurrentPrincipal,
@@ -74,7 +95,7 @@ async def account_campaigns(
     )
 
 
-@router.get("/ads/performance")
+@router.get("/ads/performance", response_model=AdPerformance, responses=errors(400, 401, 403, 404, 422))
 async def ad_performance(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -94,7 +115,11 @@ async def ad_performance(
     )
 
 
-@router.get("/ads/accounts/{ad_account_id}/performance")
+@router.get(
+    "/ads/accounts/{ad_account_id}/performance",
+    response_model=AdPerformance,
+    responses=errors(400, 401, 403, 404, 422),
+)
 async def account_performance(
     ad_account_id: str,
     principal: CurrentPrincipal,
@@ -107,12 +132,16 @@ async def account_performance(
     )
 
 
-@router.get("/ga4/properties")
+@router.get("/ga4/properties", response_model=GA4PropertyList, responses=errors(401, 403))
 async def ga4_properties(principal: CurrentPrincipal, services: ServicesDep) -> Any:
     return await ga4.list_ga4_properties(_ctx(services, principal))
 
 
-@router.get("/ga4/properties/{property_id}/metrics")
+@router.get(
+    "/ga4/properties/{property_id}/metrics",
+    response_model=GA4Metrics,
+    responses=errors(400, 401, 403, 404, 422),
+)
 async def ga4_metrics(
     property_id: str,
     principal: CurrentPrincipal,
@@ -125,7 +154,11 @@ async def ga4_metrics(
     )
 
 
-@router.get("/ga4/properties/{property_id}/top-pages")
+@router.get(
+    "/ga4/properties/{property_id}/top-pages",
+    response_model=GA4TopPages,
+    responses=errors(400, 401, 403, 404, 422),
+)
 async def ga4_top_pages(
     property_id: str,
     principal: CurrentPrincipal,
@@ -143,7 +176,11 @@ async def ga4_top_pages(
     )
 
 
-@router.get("/ga4/properties/{property_id}/traffic-sources")
+@router.get(
+    "/ga4/properties/{property_id}/traffic-sources",
+    response_model=GA4TrafficSources,
+    responses=errors(400, 401, 403, 404, 422),
+)
 async def ga4_traffic_sources(
     property_id: str,
     principal: CurrentPrincipal,
@@ -164,7 +201,7 @@ class QuickInsightsIn(BaseModel):
     end_date: date | None = None
 
 
-@router.post("/insights/quick")
+@router.post("/insights/quick", response_model=QuickInsights, responses=errors(400, 401, 403, 413, 422))
 async def quick_insights(
     body: QuickInsightsIn, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.api.openapi import errors
+from frontdesk.api.schemas.analytics import DailyStats, HourlyStats, MetricCatalog
 from frontdesk.tools import analytics
 from frontdesk.tools.analytics import MAX_DAYS, MAX_HOURS, MetricType
 from frontdesk.tools.base import ToolContext
@@ -23,7 +25,12 @@ def _ctx(services: ServicesDep, principal: CurrentPrincipal) -> ToolContext:
     return ToolContext(principal, services.db, services.settings)
 
 
-@router.get("/daily/")
+@router.get(
+    "/daily/",
+    response_model=DailyStats,
+    response_model_exclude_unset=True,  # `count` and `average` only for metrics that count
+    responses=errors(400, 401, 403, 422),
+)
 async def daily(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -43,7 +50,12 @@ async def daily(
     )
 
 
-@router.get("/hourly/")
+@router.get(
+    "/hourly/",
+    response_model=HourlyStats,
+    response_model_exclude_unset=True,
+    responses=errors(400, 401, 403, 422),
+)
 async def hourly(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -63,7 +75,7 @@ async def hourly(
     )
 
 
-@router.get("/metrics/")
+@router.get("/metrics/", response_model=MetricCatalog, responses=errors(401))
 async def metrics(principal: CurrentPrincipal) -> dict[str, Any]:
     """The metrics `daily/` and `hourly/` understand, what their `count` counts, how to slice them."""
     catalog = analytics.metric_catalog()

@@ -13,6 +13,8 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from frontdesk.api.deps import CurrentIdentity, ServicesDep
+from frontdesk.api.openapi import errors
+from frontdesk.api.schemas.api_keys import ApiKeyCreated, ApiKeyList, ApiKeyPublic
 from frontdesk.errors import Forbidden
 from frontdesk.paging import page_fields
 from frontdesk.storage import apikeys as store
@@ -50,7 +52,12 @@ def _require(identity: Identity) -> None:
         raise Forbidden(f"Permission '{PERMISSION}' is required")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyCreated,
+    responses=errors(401, 403, 413, 422),
+)
 async def create_api_key(
     body: ApiKeyCreate, identity: CurrentIdentity, services: ServicesDep
 ) -> dict[str, Any]:
@@ -64,7 +71,7 @@ async def create_api_key(
     return api_key_public(created.row) | {"key": created.key}
 
 
-@router.get("")
+@router.get("", response_model=ApiKeyList, responses=errors(401, 403, 422))
 async def list_api_keys(
     identity: CurrentIdentity,
     services: ServicesDep,
@@ -83,14 +90,14 @@ async def list_api_keys(
     }
 
 
-@router.get("/{key_id}")
+@router.get("/{key_id}", response_model=ApiKeyPublic, responses=errors(401, 403, 404))
 async def get_api_key(key_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
     _require(identity)
     async with services.db.session() as s:
         return api_key_public(await store.get_api_key(s, identity.account.id, key_id))
 
 
-@router.delete("/{key_id}")
+@router.delete("/{key_id}", response_model=ApiKeyPublic, responses=errors(401, 403, 404))
 async def revoke_api_key(key_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
     """Revoke a key: it stops authenticating at once. Revoking twice is harmless."""
     _require(identity)

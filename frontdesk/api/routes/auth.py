@@ -1,4 +1,9 @@
-"""`/auth`: register, login, refresh, logout, me (MyFusion + Mezzofy shapes)."""
+"""`/auth`: register, login, refresh, logout, me (MyFusion + Mezzofy shapes).
+
+Login is limited per client IP (`auth_rate_limit`) and per email: after
+`Settings.login_failures_per_email` failures in 15 minutes the email answers 429 until the oldest
+failure ages out, whatever the password. Logout revokes refresh tokens and the access token used.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
-from frontdesk.api.deps import CurrentIdentity, ServicesDep, auth_rate_limit
-from frontdesk.security import create_access_token
+from frontdesk.api.deps import BearerCredentials, CurrentIdentity, ServicesDep, auth_rate_limit
+from frontdesk.api.openapi import errors
+from frontdesk.api.schemas.auth import AccessToken, Me, TokenPair
+from frontdesk.errors import Unauthenticated
+from frontdesk.security import create_access_token, decode_access_token
 from frontdesk.storage import accounts
 from frontdesk.storage.accounts import Identity
+from frontdesk.storage.apikeys import looks_like_api_key
 from frontdesk.storage.ids import iso
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -82,7 +91,13 @@ async def _tokens(services: ServicesDep, identity: Identity) -> dict[str, Any]:
     }
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, dependencies=[Depends(auth_rate_limit)])
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(auth_rate_limit)],
+    response_model=TokenPair,
+    responses=errors(409, 413, 422, 429),
+)
 async def register(body: RegisterIn, services: ServicesDep) -> dict[str, Any]:
     async with services.db.session() as s:
         identity = await accounts.create_user_with_account(
@@ -96,14 +111,34 @@ async def register(body: RegisterIn, services: ServicesDep) -> dict[str, Any]:
     return await _tokens(services, identity)
 
 
-@router.post("/login", dependencies=[Depends(auth_rate_limit)])
+@router.post(
+    "/login",
+    dependencies=[Depends(auth_rate_limit)],
+    response_model=TokenPair,
+    responses=errors(401, 413, 422, 429),
+)
 async def login(body: LoginIn, services: ServicesDep) -> dict[str, Any]:
-    async with services.db.session() as s:
-        identity = await accounts.authenticate(s, body.email, body.password)
+    failures = f"login:{body.email.strip().lower()}"
+    attempt = services.login_failures.hit(failures)  # counted first, so parallel guesses count too
+    wrong = False
+    try:
+        async with services.db.session() as s:
+            identity = await accounts.authenticate(s, body.email, body.password)
+    except Unauthenticated:
+        wrong = True
+        raise
+    finally:
+        if not wrong:
+            services.login_failures.forget(failures, attempt)  # only failed logins count
     return await _tokens(services, identity)
 
 
-@router.post("/refresh", dependencies=[Depends(auth_rate_limit)])
+@router.post(
+    "/refresh",
+    dependencies=[Depends(auth_rate_limit)],
+    response_model=AccessToken,
+    responses=errors(401, 413, 422, 429),
+)
 async def refresh(body: RefreshIn, services: ServicesDep) -> dict[str, Any]:
     """A new access token for a valid refresh token. Refresh tokens are not rotated."""
     async with services.db.session() as s:
@@ -117,15 +152,24 @@ async def refresh(body: RefreshIn, services: ServicesDep) -> dict[str, Any]:
     return {"access_token": access, "token_type": "bearer", "expires_in": expires_in}
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(identity: CurrentIdentity, services: ServicesDep, body: LogoutIn | None = None) -> Response:
-    """Revoke the given refresh token, or every refresh token of the user when none is given."""
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 413, 422))
+async def logout(
+    identity: CurrentIdentity,
+    services: ServicesDep,
+    credentials: BearerCredentials,
+    body: LogoutIn | None = None,
+) -> Response:
+    """Revoke the given refresh token, or every refresh token of the user when none is given, and
+    the access token this request carries (an API key stays valid: revoke it under /api-keys)."""
     async with services.db.session() as s:
         await accounts.revoke_refresh_token(s, identity.user.id, body.refresh_token if body else None)
+        if credentials is not None and not looks_like_api_key(credentials.credentials):
+            claims = decode_access_token(services.secret, credentials.credentials)
+            await accounts.revoke_access_token(s, identity.user.id, claims)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me")
+@router.get("/me", response_model=Me, responses=errors(401))
 async def me(identity: CurrentIdentity) -> dict[str, Any]:
     return user_public(identity) | {
         "account": account_public(identity),

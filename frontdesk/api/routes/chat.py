@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep, chat_rate_limit
+from frontdesk.api.openapi import errors
+from frontdesk.api.schemas.chat import (
+    SSE_RESPONSE,
+    ConversationDetail,
+    ConversationList,
+    ConversationPublic,
+    Deleted,
+    MessageList,
+)
 from frontdesk.channels.web import SSE_HEADERS, sse_stream
 from frontdesk.paging import page_fields
 from frontdesk.storage import conversations as store
@@ -60,31 +69,46 @@ def message_public(m: Message) -> dict[str, Any]:
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
+ChannelFilter = Annotated[
+    Literal["web", "sms", "teams", "voice", "mcp", "cli"] | None,
+    Query(description="Only conversations started on this door."),
+]
 
 
-@router.post("/conversations", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/conversations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConversationPublic,
+    responses=errors(401, 413, 422),
+)
 async def create_conversation(
     principal: CurrentPrincipal, services: ServicesDep, body: ConversationCreate | None = None
 ) -> dict[str, Any]:
-    async with services.db.session() as s:
-        conv = await store.create_conversation(s, principal, title=body.title if body else None)
+    title = body.title if body else None
+    conv = await services.db.run_write(lambda s: store.create_conversation(s, principal, title=title))
     return conversation_public(conv, 0)
 
 
-@router.get("/conversations")
+@router.get("/conversations", response_model=ConversationList, responses=errors(401, 422))
 async def list_conversations(
-    principal: CurrentPrincipal, services: ServicesDep, limit: Limit = 50, offset: Offset = 0
+    principal: CurrentPrincipal,
+    services: ServicesDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    channel: ChannelFilter = None,
 ) -> dict[str, Any]:
     async with services.db.session() as s:
-        rows, total = await store.list_conversations(s, principal, limit=limit, offset=offset)
+        rows, total = await store.list_conversations(
+            s, principal, limit=limit, offset=offset, channel=channel
+        )
     return {
         "conversations": [conversation_public(c, n) for c, n in rows],
         **page_fields(total, limit, offset, len(rows)),
     }
 
 
-@router.get("/conversations/{conversation_id}")
+@router.get("/conversations/{conversation_id}", response_model=ConversationDetail, responses=errors(401, 404))
 async def get_conversation(
     conversation_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -98,16 +122,21 @@ async def get_conversation(
     }
 
 
-@router.delete("/conversations/{conversation_id}")
+@router.delete("/conversations/{conversation_id}", response_model=Deleted, responses=errors(401, 404))
 async def delete_conversation(
     conversation_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
+    """Delete the conversation and its messages; a turn still running in it is cancelled first."""
     async with services.db.session() as s:
-        await store.delete_conversation(s, principal, conversation_id)
+        conv = await store.get_conversation(s, principal, conversation_id)
+    await services.turns.cancel_conversation(conv.id)
+    await services.db.run_write(lambda s: store.delete_conversation(s, principal, conversation_id))
     return {"success": True, "message": "Conversation deleted"}
 
 
-@router.get("/conversations/{conversation_id}/messages")
+@router.get(
+    "/conversations/{conversation_id}/messages", response_model=MessageList, responses=errors(401, 404, 422)
+)
 async def list_messages(
     conversation_id: str,
     principal: CurrentPrincipal,
@@ -124,13 +153,26 @@ async def list_messages(
     }
 
 
-@router.post("/conversations/{conversation_id}/messages", dependencies=[Depends(chat_rate_limit)])
+@router.post(
+    "/conversations/{conversation_id}/messages",
+    dependencies=[Depends(chat_rate_limit)],
+    response_class=StreamingResponse,
+    responses=SSE_RESPONSE | errors(400, 401, 404, 409, 413, 422, 429),
+)
 async def post_message(
     conversation_id: str, body: MessageCreate, principal: CurrentPrincipal, services: ServicesDep
 ) -> StreamingResponse:
     """Run one agent turn and stream it as SSE (`event: message`, `data.type` content / agent /
-    tool_call / tool_result / done / error). Errors found before the turn starts are plain 4xx."""
+    tool_call / tool_result / done / error; ids `<turn_id>-<n>`).
+
+    The user message is stored before the response starts; the turn's id is in `X-Turn-Id`. The
+    turn belongs to the server: if the connection drops, it still runs to its end and stores its
+    answer; resume with `GET /chat/turns/{turn_id}/stream` and `Last-Event-ID`, cancel with
+    `DELETE /chat/turns/{turn_id}`. A second turn sent to a conversation while one runs waits for
+    it (at most `FRONTDESK_TURN_QUEUE_PER_CONVERSATION` wait; more are 409). Errors found before the
+    turn starts are plain 4xx."""
     inbound = InboundMessage(principal, body.content, conversation_id=conversation_id, channel="web")
-    conv = await services.agent.start_turn(inbound)
-    stream = sse_stream(services.agent.run_turn(inbound, conv), conv.id, services.settings.sse_ping_seconds)
-    return StreamingResponse(stream, media_type="text/event-stream", headers=SSE_HEADERS)
+    turn = await services.turns.submit(inbound)
+    stream = sse_stream(services.turns.follow(turn.turn_id), turn.turn_id, services.settings.sse_ping_seconds)
+    headers = SSE_HEADERS | {"X-Turn-Id": turn.turn_id}
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)

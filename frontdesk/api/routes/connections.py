@@ -14,7 +14,16 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.api.openapi import errors
 from frontdesk.api.routes.contacts import call_tool
+from frontdesk.api.schemas.connections import (
+    ConnectionDeleted,
+    ConnectionList,
+    ConnectionPublic,
+    ConnectionTest,
+    PlatformConnectionList,
+    PlatformList,
+)
 from frontdesk.errors import NotFound
 from frontdesk.tools import crm_connection_admin as admin
 from frontdesk.tools.base import ToolContext
@@ -53,19 +62,23 @@ async def _owned(ctx: ToolContext, platform_id: str, connection_id: str) -> dict
     return conn
 
 
-@router.get("/platforms")
+@router.get("/platforms", response_model=PlatformList, responses=errors(401))
 async def list_platforms(_principal: CurrentPrincipal) -> dict[str, Any]:
     found = admin.platforms()
     return {"platforms": found, "total": len(found)}
 
 
-@router.get("/platform-connections")
+@router.get("/platform-connections", response_model=ConnectionList, responses=errors(401, 403))
 async def list_connections(principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     """Every connection of the account, across platforms."""
     return await call_tool(services, principal, "get_connections", {})  # type: ignore[no-any-return]
 
 
-@router.get("/platforms/{platform_id}/connections")
+@router.get(
+    "/platforms/{platform_id}/connections",
+    response_model=PlatformConnectionList,
+    responses=errors(401, 403, 404),
+)
 async def list_platform_connections(
     platform_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -74,7 +87,12 @@ async def list_platform_connections(
     return found | {"platform_id": platform_id}  # type: ignore[no-any-return]
 
 
-@router.post("/platforms/{platform_id}/connections", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/platforms/{platform_id}/connections",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConnectionPublic,
+    responses=errors(400, 401, 403, 404, 409, 413, 422),
+)
 async def create_connection(
     platform_id: str, body: ConnectionCreate, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -85,14 +103,22 @@ async def create_connection(
     )
 
 
-@router.get("/platforms/{platform_id}/connections/{connection_id}")
+@router.get(
+    "/platforms/{platform_id}/connections/{connection_id}",
+    response_model=ConnectionPublic,
+    responses=errors(401, 403, 404),
+)
 async def get_connection(
     platform_id: str, connection_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
     return await _owned(ToolContext(principal, services.db, services.settings), platform_id, connection_id)
 
 
-@router.put("/platforms/{platform_id}/connections/{connection_id}")
+@router.put(
+    "/platforms/{platform_id}/connections/{connection_id}",
+    response_model=ConnectionPublic,
+    responses=errors(400, 401, 403, 404, 413, 422),
+)
 async def update_connection(
     platform_id: str,
     connection_id: str,
@@ -105,7 +131,11 @@ async def update_connection(
     return await admin.update_connection(ctx, connection_id, body.name, body.credentials, body.settings)
 
 
-@router.delete("/platforms/{platform_id}/connections/{connection_id}")
+@router.delete(
+    "/platforms/{platform_id}/connections/{connection_id}",
+    response_model=ConnectionDeleted,
+    responses=errors(400, 401, 403, 404),
+)
 async def delete_connection(
     platform_id: str, connection_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -114,7 +144,11 @@ async def delete_connection(
     return await admin.delete_connection(ctx, connection_id)
 
 
-@router.post("/platforms/{platform_id}/connections/{connection_id}/test")
+@router.post(
+    "/platforms/{platform_id}/connections/{connection_id}/test",
+    response_model=ConnectionTest,
+    responses=errors(401, 403, 404),
+)
 async def test_connection(
     platform_id: str, connection_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:

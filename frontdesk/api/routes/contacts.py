@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.api.openapi import errors
+from frontdesk.api.schemas.crm import ContactDetail, ContactList, ContactPublic
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.crm_records import MAX_PAGE
 
@@ -55,7 +57,7 @@ async def call_tool(
     return await services.registry.call(tool, args, ctx)
 
 
-@router.get("")
+@router.get("", response_model=ContactList, responses=errors(400, 401, 403, 422))
 async def list_contacts(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -83,13 +85,18 @@ async def list_contacts(
     }
 
 
-@router.get("/{contact_id}")
+@router.get("/{contact_id}", response_model=ContactDetail, responses=errors(400, 401, 403, 404))
 async def get_contact(contact_id: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     """One contact with its notes, tags and leads."""
     return camel(await call_tool(services, principal, "get_contact_detail", {"contact_id": contact_id}))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ContactPublic,
+    responses=errors(400, 401, 403, 413, 422),
+)
 async def create_contact(
     body: ContactIn, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -97,7 +104,7 @@ async def create_contact(
     return camel(await call_tool(services, principal, "create_contact", args))
 
 
-@router.put("/{contact_id}")
+@router.put("/{contact_id}", response_model=ContactPublic, responses=errors(400, 401, 403, 404, 413, 422))
 async def update_contact(
     contact_id: str, body: ContactIn, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -105,7 +112,9 @@ async def update_contact(
     return camel(await call_tool(services, principal, "update_contact", args))
 
 
-@router.post("/{contact_id}/tags")
+@router.post(
+    "/{contact_id}/tags", response_model=ContactPublic, responses=errors(400, 401, 403, 404, 413, 422)
+)
 async def tag_contact(
     contact_id: str, body: TagsIn, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:

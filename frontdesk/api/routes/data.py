@@ -13,6 +13,8 @@ from starlette.datastructures import UploadFile
 
 from frontdesk.agent.nl_filters import ModelFilters, plan_filters
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.api.openapi import errors
+from frontdesk.api.schemas.data import CatalogOut, ImportOut, QueryOut, SyncOut
 from frontdesk.api.services import Services
 from frontdesk.errors import Invalid, TooLarge
 from frontdesk.storage.lake.filters import Filters
@@ -27,6 +29,29 @@ PLATFORMS = ("meta_ads", "google_ads")
 UPLOAD_FIELDS = {"meta_csv": "meta_ads", "google_csv": "google_ads", "file": None}
 OFFLINE = "offline"
 PLANNER_HEADER = "X-Frontdesk-Planner"
+EXPORT_CONTENT = {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+}
+_FILE = {"type": "string", "format": "binary"}
+IMPORT_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "meta_csv": _FILE,
+                    "google_csv": _FILE,
+                    "file": _FILE,
+                    "platform": {"type": "string", "enum": list(PLATFORMS)},
+                    "currency": {"type": "string"},
+                    "ad_account_id": {"type": "string"},
+                },
+            }
+        }
+    },
+}
 
 
 class QueryIn(BaseModel):
@@ -84,7 +109,12 @@ async def _model_plan(
     return await plan_filters(model, nl_query, catalog, today=today, max_seconds=timeout)
 
 
-@router.post("/query")
+@router.post(
+    "/query",
+    response_model=QueryOut,
+    response_model_exclude_unset=True,  # `nl_query`, `understood`, `planner` only for a question
+    responses=errors(400, 401, 403, 404, 413, 422),
+)
 async def query(body: QueryIn, principal: CurrentPrincipal, services: ServicesDep) -> Any:
     """Query a connection's synced objects with structured filters and/or `nl_query` (planned by the
     configured model, else the offline planner; `planner` names which)."""
@@ -103,7 +133,7 @@ async def query(body: QueryIn, principal: CurrentPrincipal, services: ServicesDe
     return out | {"nl_query": body.nl_query, "understood": plan.understood, "planner": plan.planner}
 
 
-@router.get("/catalog")
+@router.get("/catalog", response_model=CatalogOut, responses=errors(400, 401, 403, 404, 422))
 async def get_catalog(
     connection_id: Annotated[str, Query()], principal: CurrentPrincipal, services: ServicesDep
 ) -> Any:
@@ -113,7 +143,14 @@ async def get_catalog(
     )
 
 
-@router.post("/export")
+@router.post(
+    "/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "A CSV or JSON attachment", "content": EXPORT_CONTENT},
+        **errors(400, 401, 403, 404, 413, 422),
+    },
+)
 async def export(body: ExportIn, principal: CurrentPrincipal, services: ServicesDep) -> StreamingResponse:
     """Matching rows as a CSV or JSON attachment (at most 10,000), streamed."""
     q = body.query
@@ -137,7 +174,7 @@ async def export(body: ExportIn, principal: CurrentPrincipal, services: Services
     return StreamingResponse(out.chunks, media_type=out.media_type, headers=headers)
 
 
-@router.post("/sync")
+@router.post("/sync", response_model=SyncOut, responses=errors(401, 403, 404, 413, 422, 429, 502))
 async def sync(principal: CurrentPrincipal, services: ServicesDep, body: SyncIn | None = None) -> Any:
     """Copy a connection's objects (or every connection's) into the lake now."""
     report = await sync_as(_ctx(services, principal), body.connection_id if body else None)
@@ -151,7 +188,13 @@ async def _read(upload: UploadFile) -> bytes:
     return data
 
 
-@router.post("/import", status_code=201)
+@router.post(
+    "/import",
+    status_code=201,
+    response_model=ImportOut,
+    responses=errors(400, 401, 403, 413, 415),
+    openapi_extra={"requestBody": IMPORT_BODY},
+)
 async def import_csv(request: Request, principal: CurrentPrincipal, services: ServicesDep) -> Any:
     """Upload Meta Ads (`meta_csv`) and/or Google Ads (`google_csv`) CSV exports, or one `file` with
     an optional `platform`; their rows land in the lake as `ad_daily_metrics`."""

@@ -9,13 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.api.openapi import errors
+from frontdesk.api.schemas.helpers import ExecutionDetail, ExecutionList
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.helpers import tools
 
 router = APIRouter(prefix="/executions", tags=["executions"])
 
 
-@router.get("")
+@router.get("", response_model=ExecutionList, responses=errors(400, 401, 403, 422))
 async def list_executions(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -33,7 +35,7 @@ async def list_executions(
     )
 
 
-@router.get("/{execution_id}")
+@router.get("/{execution_id}", response_model=ExecutionDetail, responses=errors(400, 401, 403, 404))
 async def get_execution(
     execution_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:

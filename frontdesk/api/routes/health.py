@@ -10,11 +10,16 @@ from sqlalchemy import text
 
 from frontdesk import __version__
 from frontdesk.api.deps import ServicesDep
+from frontdesk.api.schemas.health import ChatHealthOut, HealthOut
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get(
+    "/health",
+    response_model=HealthOut,
+    responses={503: {"model": HealthOut, "description": "The database is unreachable"}},
+)
 async def health(services: ServicesDep) -> Any:
     try:
         async with services.db.session() as s:
@@ -30,6 +35,6 @@ async def health(services: ServicesDep) -> Any:
     return JSONResponse(body, status_code=200 if database == "connected" else 503)
 
 
-@router.get("/chat/health")
+@router.get("/chat/health", response_model=ChatHealthOut)
 async def chat_health() -> dict[str, str]:
     return {"status": "healthy", "service": "chat", "version": __version__}

@@ -12,6 +12,16 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.api.openapi import errors
+from frontdesk.api.schemas.helpers import (
+    ExecutionQueued,
+    HelperCreated,
+    HelperDeleted,
+    HelperDetail,
+    HelperList,
+    HelperTypeList,
+    HelperTypePublic,
+)
 from frontdesk.errors import Invalid
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.helpers import manage, tools
@@ -54,7 +64,7 @@ def _ctx(services: ServicesDep, principal: Principal) -> ToolContext:
     return ToolContext(principal, services.db, services.settings)
 
 
-@router.get("/types")
+@router.get("/types", response_model=HelperTypeList, responses=errors(401, 403, 422))
 async def list_types(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -64,13 +74,13 @@ async def list_types(
     return await tools.list_helper_types(_ctx(services, principal), category)
 
 
-@router.get("/types/{helper_type}")
+@router.get("/types/{helper_type}", response_model=HelperTypePublic, responses=errors(401, 403, 404))
 async def get_type(helper_type: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     """One helper type; unknown -> 404."""
     return await tools.get_helper_type(_ctx(services, principal), helper_type)
 
 
-@router.get("")
+@router.get("", response_model=HelperList, responses=errors(401, 403, 422))
 async def list_helpers(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -86,7 +96,12 @@ async def list_helpers(
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=HelperCreated,
+    responses=errors(400, 401, 403, 404, 413, 422),
+)
 async def create_helper(body: HelperCreate, principal: CurrentPrincipal, services: ServicesDep) -> Any:
     """Create a helper (`can_manage_helpers`). Unknown type or invalid config -> 400."""
     helper = await manage.create_helper(_ctx(services, principal), **body.model_dump())
@@ -94,13 +109,13 @@ async def create_helper(body: HelperCreate, principal: CurrentPrincipal, service
     return {k: helper[k] for k in keys}
 
 
-@router.get("/{helper_id}")
+@router.get("/{helper_id}", response_model=HelperDetail, responses=errors(400, 401, 403, 404))
 async def get_helper(helper_id: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     """One helper with `config` and `config_schema`; another account's -> 404."""
     return await tools.get_helper_config(_ctx(services, principal), helper_id)
 
 
-@router.put("/{helper_id}")
+@router.put("/{helper_id}", response_model=HelperDetail, responses=errors(400, 401, 403, 404, 413, 422))
 async def update_helper(
     helper_id: str, body: HelperUpdate, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -112,13 +127,18 @@ async def update_helper(
     return await manage.update_helper(_ctx(services, principal), helper_id, changes)
 
 
-@router.delete("/{helper_id}")
+@router.delete("/{helper_id}", response_model=HelperDeleted, responses=errors(400, 401, 403, 404))
 async def delete_helper(helper_id: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     """Soft-delete (`can_manage_helpers`): gone from lists, cannot run; executions remain."""
     return await manage.delete_helper(_ctx(services, principal), helper_id)
 
 
-@router.post("/{helper_id}/execute", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "/{helper_id}/execute",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ExecutionQueued,
+    responses=errors(400, 401, 403, 404, 413, 422),
+)
 async def execute_helper(
     helper_id: str, body: ExecuteIn, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.api.openapi import errors
 from frontdesk.api.routes.contacts import call_tool, camel
+from frontdesk.api.schemas.crm import LeadList, LeadPublic
 from frontdesk.tools.crm_records import MAX_PAGE, LeadStatus
 
 router = APIRouter(prefix="/api/leads", tags=["leads"])
@@ -30,7 +32,7 @@ class LeadIn(BaseModel):
     contact_id: str | None = None
 
 
-@router.get("")
+@router.get("", response_model=LeadList, responses=errors(400, 401, 403, 422))
 async def list_leads(
     principal: CurrentPrincipal,
     services: ServicesDep,
@@ -54,17 +56,22 @@ async def list_leads(
     }
 
 
-@router.get("/{lead_id}")
+@router.get("/{lead_id}", response_model=LeadPublic, responses=errors(400, 401, 403, 404))
 async def get_lead(lead_id: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     return camel(await call_tool(services, principal, "get_lead", {"lead_id": lead_id}))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LeadPublic,
+    responses=errors(400, 401, 403, 413, 422),
+)
 async def create_lead(body: LeadIn, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     return camel(await call_tool(services, principal, "create_lead", body.model_dump(exclude_none=True)))
 
 
-@router.put("/{lead_id}")
+@router.put("/{lead_id}", response_model=LeadPublic, responses=errors(400, 401, 403, 404, 413, 422))
 async def update_lead(
     lead_id: str, body: LeadIn, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
@@ -72,7 +79,7 @@ async def update_lead(
     return camel(await call_tool(services, principal, "update_lead", args))
 
 
-@router.delete("/{lead_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete("/{lead_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 401, 403, 404))
 async def delete_lead(lead_id: str, principal: CurrentPrincipal, services: ServicesDep) -> Response:
     await call_tool(services, principal, "delete_lead", {"lead_id": lead_id})
     return Response(status_code=status.HTTP_204_NO_CONTENT)

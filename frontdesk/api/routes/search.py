@@ -10,6 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep
+from frontdesk.api.openapi import errors
+from frontdesk.api.schemas.search import SearchOut
 from frontdesk.storage.search_query import MAX_QUERY_CHARS
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.search import MAX_PAGE, MessageRole, search_messages
@@ -18,7 +20,7 @@ from frontdesk.types import Channel
 router = APIRouter(prefix="/api/v1/message-history", tags=["search"])
 
 
-@router.get("/search/")
+@router.get("/search/", response_model=SearchOut, responses=errors(400, 401, 403, 422))
 async def search(
     principal: CurrentPrincipal,
     services: ServicesDep,

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from frontdesk.agent.events import Done, Failed
+from frontdesk.agent.events import Failed
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep, chat_rate_limit
+from frontdesk.api.openapi import errors
+from frontdesk.api.schemas.chat import Cleared, HistoryOut, SendOut, SessionList
 from frontdesk.storage import conversations as store
 from frontdesk.storage.ids import iso
 from frontdesk.types import InboundMessage
 
 router = APIRouter(prefix="/chat", tags=["chat"])
-_FAILED_STATUS = {"timeout": 504, "invalid": 400, "not_found": 404, "forbidden": 403}
+FAILED_STATUS = {"timeout": 504, "invalid": 400, "not_found": 404, "forbidden": 403, "cancelled": 409}
 
 
 class SendIn(BaseModel):
@@ -23,41 +25,52 @@ class SendIn(BaseModel):
     session_id: str | None = Field(default=None, max_length=128)
 
 
-@router.post("/send", dependencies=[Depends(chat_rate_limit)])
-async def send(body: SendIn, principal: CurrentPrincipal, services: ServicesDep) -> Any:
-    """One full turn answered as JSON. Omit `session_id` to start a new conversation."""
+@router.post(
+    "/send",
+    dependencies=[Depends(chat_rate_limit)],
+    response_model=SendOut,
+    responses=errors(400, 401, 404, 409, 413, 422, 429, 502, 504),
+)
+async def send(body: SendIn, principal: CurrentPrincipal, services: ServicesDep, response: Response) -> Any:
+    """One full turn answered as JSON. Omit `session_id` to start a new conversation.
+
+    The turn's id comes back as `turn_id` and in `X-Turn-Id`. The turn belongs to the server: a
+    caller that gives up waiting can read the answer later with `GET /chat/turns/{turn_id}`.
+    Turns sent at once to one session run one after another (see the SSE route)."""
     inbound = InboundMessage(principal, body.message, conversation_id=body.session_id, channel="web")
-    conv = await services.agent.start_turn(inbound)
-    done: Done | None = None
-    failed: Failed | None = None
-    async for event in services.agent.run_turn(inbound, conv):
-        if isinstance(event, Done):
-            done = event
-        elif isinstance(event, Failed):
-            failed = event
-    if done is None:
-        detail = failed.detail if failed else "The agent produced no answer"
-        code = failed.code if failed else "agent_error"
+    turn = await services.turns.submit(inbound)
+    outcome = await services.turns.result(turn.turn_id)
+    headers = {"X-Turn-Id": turn.turn_id}
+    if isinstance(outcome, Failed):
         return JSONResponse(
-            {"detail": detail, "code": code, "session_id": conv.id}, status_code=_FAILED_STATUS.get(code, 502)
+            {
+                "detail": outcome.detail,
+                "code": outcome.code,
+                "session_id": turn.conversation_id,
+                "turn_id": turn.turn_id,
+            },
+            status_code=FAILED_STATUS.get(outcome.code, 502),
+            headers=headers,
         )
+    response.headers.update(headers)
     return {
-        "session_id": done.conversation_id,
-        "message": done.content,
-        "message_id": done.message_id,
-        "agent_used": done.agent,
+        "session_id": outcome.conversation_id,
+        "turn_id": turn.turn_id,
+        "message": outcome.content,
+        "message_id": outcome.message_id,
+        "agent_used": outcome.agent,
         "artifacts": [],
-        "tokens_used": done.usage.get("total_tokens", 0),
+        "tokens_used": outcome.usage.get("total_tokens", 0),
         "input_summary": "",
     }
 
 
-@router.get("/sessions")
+@router.get("/sessions", response_model=SessionList, responses=errors(401, 422))
 async def sessions(
     principal: CurrentPrincipal,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
     async with services.db.session() as s:
         rows, total = await store.list_conversations(s, principal, limit=limit, offset=offset)
@@ -79,7 +92,7 @@ async def sessions(
     }
 
 
-@router.get("/history/{session_id}")
+@router.get("/history/{session_id}", response_model=HistoryOut, responses=errors(401, 404))
 async def history(session_id: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     """Every message of the session, oldest first (up to 10,000)."""
     async with services.db.session() as s:
@@ -92,6 +105,7 @@ async def history(session_id: str, principal: CurrentPrincipal, services: Servic
                 "role": m.role,
                 "content": m.content,
                 "agent_used": m.agent_used,
+                "channel": m.channel,
                 "tool_calls": m.tool_calls or [],
                 "tokens_used": m.tokens_in + m.tokens_out,
                 "created_at": iso(m.created_at),
@@ -101,11 +115,13 @@ async def history(session_id: str, principal: CurrentPrincipal, services: Servic
     }
 
 
-@router.delete("/session/{session_id}")
+@router.delete("/session/{session_id}", response_model=Cleared, responses=errors(401, 404))
 async def clear_session(
     session_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
-    """Clear the session's messages; the session itself is kept."""
+    """Clear the session's messages; the session itself is kept (a running turn is cancelled)."""
     async with services.db.session() as s:
-        await store.clear_messages(s, principal, session_id)
+        conv = await store.get_conversation(s, principal, session_id)
+    await services.turns.cancel_conversation(conv.id)
+    await services.db.run_write(lambda s: store.clear_messages(s, principal, session_id))
     return {"session_id": session_id, "cleared": True}

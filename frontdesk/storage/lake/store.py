@@ -4,7 +4,8 @@ Layout: `<root>/<account>/<connection>/<object_type>.parquet`, one file per obje
 connection, where `<account>` and `<connection>` are the ids with `:` written as `-`. Every path is
 built from validated parts and checked to stay inside its account's directory; a file is written
 to a temporary name in the same directory and renamed over the old one, so a reader sees either the
-old file or the new one, never half of one.
+old file or the new one, never half of one. Directories are created owner-only (0700) and files
+owner-only (0600): the lake holds every account's CRM data.
 """
 
 from __future__ import annotations
@@ -72,10 +73,11 @@ class Lake:
         """Write `table` as the object's Parquet file atomically (temp file + rename). Blocking."""
         path = self.path(account_id, connection_id, object_type)
         table = prepare(object_type, table)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._private_dirs(path.parent)
         tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex}.tmp")
         try:
             pq.write_table(table, tmp, compression="zstd", row_group_size=64 * 1024)
+            os.chmod(tmp, 0o600)
             with open(tmp, "rb") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, path)
@@ -88,6 +90,16 @@ class Lake:
             size_bytes=path.stat().st_size,
             schema=table.schema,
         )
+
+    def _private_dirs(self, directory: Path) -> None:
+        """Create `directory` and any missing parents up to and including the root as 0700."""
+        missing = [
+            d for d in (directory, *directory.parents) if d.is_relative_to(self.root) and not d.exists()
+        ]
+        if missing:
+            self.root.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for d in reversed(missing):
+            d.mkdir(mode=0o700, exist_ok=True)
 
     def read(self, account_id: str, connection_id: str, object_type: str) -> pa.Table | None:
         """The whole object as an Arrow table, or None when it was never written. Blocking."""

@@ -11,8 +11,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from frontdesk.storage import (
     apikey_models,  # noqa: F401  (registers api_keys)
+    channel_models,  # noqa: F401  (registers the SMS / Teams door and lead inbox tables)
+    file_models,  # noqa: F401  (registers files)
     helper_models,  # noqa: F401  (registers helpers, executions)
     lake_models,  # noqa: F401  (registers lake_objects)
+    turn_models,  # noqa: F401  (registers turns)
 )
 from frontdesk.storage.models import Base
 

@@ -5,8 +5,14 @@ resolves to is public: loopback, private, link-local (cloud metadata at 169.254.
 shared, multicast, reserved and unspecified addresses are refused, also inside IPv4-mapped and
 6to4 IPv6 addresses. The checked address is the one connected to (the URL is pinned to it, with
 the original `Host` header and TLS server name), so a DNS answer cannot change between the check
-and the connection. Redirects are not followed; the response body is read up to a size cap and the
-whole exchange runs under one deadline.
+and the connection. Hosts written as numbers in a non-standard form (`2130706433`, `0x7f000001`,
+`127.1`, `0177.0.0.1`) are refused before any lookup. `request` does not follow redirects;
+`get_following` does, checking every target again. The response body is read up to a size cap and
+the whole exchange runs under one deadline.
+
+`OutboundHttp(trusted_hosts=...)` names hosts an operator trusts (an intranet receiver, or the
+loopback fakes of Twilio and the Bot Framework in tests): for those only the scheme and credential
+checks apply. The default trusts none.
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import re
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -59,6 +67,12 @@ def refusal(ip: IPAddress) -> str | None:
     return next((why for hit, why in checks if hit), None)
 
 
+# Hosts that a resolver would read as an IPv4 address in a non-canonical form: a decimal or hex
+# integer (`2130706433`, `0x7f000001`), short forms (`127.1`), octal or hex parts (`0177.0.0.1`).
+_NUMERIC_HOST = re.compile(r"^(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}$")
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
 def _literal_ip(host: str) -> IPAddress | None:
     try:
         return ipaddress.ip_address(host)
@@ -66,8 +80,9 @@ def _literal_ip(host: str) -> IPAddress | None:
         return None
 
 
-def check_url(url: str) -> httpx.URL:
-    """Parse and check what can be checked without DNS: scheme, credentials, host, IP literals."""
+def check_url(url: str, trusted_hosts: Collection[str] = ()) -> httpx.URL:
+    """Parse and check what can be checked without DNS: scheme, credentials, host, IP literals
+    (the host and IP checks are skipped for `trusted_hosts`)."""
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as e:
@@ -79,9 +94,13 @@ def check_url(url: str) -> httpx.URL:
     if parsed.userinfo:
         raise Invalid("url: credentials in the URL are not allowed; use headers")
     host = parsed.host.lower().rstrip(".")
+    if host in trusted_hosts:
+        return parsed
     if host in _BLOCKED_NAMES or host.endswith((".localhost", ".internal")):
         raise Invalid(f"url: host {host} is not allowed")
     ip = _literal_ip(host)
+    if ip is None and _NUMERIC_HOST.match(host):
+        raise Invalid(f"url: {host} is an IP address in a non-standard form; write it as a.b.c.d")
     if ip is not None and (why := refusal(ip)):
         raise Invalid(f"url: {ip} is {why}")
     return parsed
@@ -94,6 +113,7 @@ class OutboundResponse:
     body: bytes
     truncated: bool
     address: str
+    location: str | None = None  # the `Location` header (redirects are not followed here)
 
     def data(self) -> Any:
         """JSON when the body is complete JSON, else the text."""
@@ -115,10 +135,12 @@ class OutboundHttp:
         resolver: Resolver = system_resolver,
         transport: httpx.AsyncBaseTransport | None = None,
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        trusted_hosts: Collection[str] = (),
     ) -> None:
         self._resolve = resolver
         self._transport = transport
         self.max_response_bytes = max_response_bytes
+        self.trusted_hosts = frozenset(h.lower().rstrip(".") for h in trusted_hosts)
 
     async def public_address(self, url: httpx.URL) -> str:
         host = url.host
@@ -131,6 +153,8 @@ class OutboundHttp:
             raise ToolFailure(f"Could not resolve {host}: {e}") from e
         if not addresses:
             raise ToolFailure(f"Could not resolve {host}")
+        if host.lower().rstrip(".") in self.trusted_hosts:
+            return addresses[0]
         for address in addresses:
             if why := refusal(ipaddress.ip_address(address)):
                 raise Invalid(f"Refused: {host} resolves to {address}, {why}")
@@ -143,21 +167,48 @@ class OutboundHttp:
         *,
         headers: dict[str, str] | None = None,
         payload: Any = None,
+        form: Mapping[str, Any] | None = None,
         timeout_seconds: float = 5.0,
     ) -> OutboundResponse:
+        """Send `payload` as JSON or `form` as application/x-www-form-urlencoded (lists repeat)."""
         timeout = min(max(timeout_seconds, 0.1), MAX_TIMEOUT_SECONDS)
-        parsed = check_url(url)
-        body = json.dumps(payload, default=str).encode() if payload is not None else b""
+        parsed = check_url(url, self.trusted_hosts)
+        if form is not None:
+            body, content_type = urlencode(form, doseq=True).encode(), "application/x-www-form-urlencoded"
+        else:
+            body = json.dumps(payload, default=str).encode() if payload is not None else b""
+            content_type = "application/json"
         if len(body) > MAX_REQUEST_BYTES:
             raise Invalid(f"Request body is over {MAX_REQUEST_BYTES} bytes")
         try:
             async with asyncio.timeout(timeout):
                 address = await self.public_address(parsed)
-                return await self._send(method, parsed, address, headers or {}, body, timeout)
+                sent = {**(headers or {}), "Content-Type": content_type} if body else headers or {}
+                return await self._send(method, parsed, address, sent, body, timeout)
         except TimeoutError as e:
             raise ToolFailure(f"Request to {parsed.host} timed out after {timeout:g}s") from e
         except httpx.HTTPError as e:
             raise ToolFailure(f"Request to {parsed.host} failed: {type(e).__name__}") from e
+
+    async def get_following(
+        self, url: str, *, max_redirects: int = 3, timeout_seconds: float = 10.0
+    ) -> tuple[str, OutboundResponse]:
+        """GET `url`, following up to `max_redirects` redirects; each target passes every check
+        again (scheme, credentials, host, resolved addresses) before it is connected to. Returns
+        the final URL and its response; one deadline covers the whole chain."""
+        timeout = min(max(timeout_seconds, 0.1), MAX_TIMEOUT_SECONDS)
+        current = url
+        try:
+            async with asyncio.timeout(timeout):
+                for _ in range(max_redirects + 1):
+                    response = await self.request("GET", current, timeout_seconds=timeout)
+                    location = response.location
+                    if response.status_code not in REDIRECTS or not location:
+                        return current, response
+                    current = str(httpx.URL(current).join(location))
+        except TimeoutError as e:
+            raise ToolFailure(f"Fetching {url} timed out after {timeout:g}s") from e
+        raise ToolFailure(f"More than {max_redirects} redirects from {url}")
 
     async def _send(
         self,
@@ -170,8 +221,6 @@ class OutboundHttp:
     ) -> OutboundResponse:
         pinned = url.copy_with(host=address)
         sent = {**headers, "Host": url.netloc.decode("ascii"), "User-Agent": "frontdesk-helper/1"}
-        if body:
-            sent["Content-Type"] = "application/json"
         extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
         async with httpx.AsyncClient(
             transport=self._transport, trust_env=False, follow_redirects=False, timeout=timeout_seconds
@@ -195,4 +244,5 @@ class OutboundHttp:
                     body=b"".join(chunks),
                     truncated=truncated,
                     address=address,
+                    location=response.headers.get("location"),
                 )

@@ -1,0 +1,1 @@
+"""The chat page's static files (`static/`): HTML, CSS, JavaScript modules and vendored assets."""

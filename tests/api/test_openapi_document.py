@@ -1,0 +1,122 @@
+"""The OpenAPI document tells the truth about shapes: every operation names its success body, errors
+are `{detail, code}` (422 adds `errors`), the SSE routes are `text/event-stream`. A new route without
+a response model, or with FastAPI's default 422 body, fails here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from frontdesk.api.app import create_app
+from tests.conftest import _settings
+
+SSE_OPERATIONS = [
+    ("POST", "/chat/conversations/{conversation_id}/messages"),
+    ("GET", "/chat/turns/{turn_id}/stream"),
+]
+
+
+@pytest.fixture(scope="module")
+def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return create_app(_settings(tmp_path_factory.mktemp("openapi"))).openapi()
+
+
+def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def _resolve(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _generic(doc: dict[str, Any], schema: dict[str, Any]) -> bool:
+    """`{}`, or an object that names no property (what `-> dict[str, Any]` documents)."""
+    schema = _resolve(doc, schema)
+    if not schema:
+        return True
+    if "anyOf" in schema or "oneOf" in schema:
+        return any(_generic(doc, s) for s in schema.get("anyOf", schema.get("oneOf", [])))
+    return schema.get("type", "object") == "object" and not schema.get("properties")
+
+
+def test_every_operation_documents_a_typed_success_body(document: dict[str, Any]) -> None:
+    problems = []
+    for name, operation in _operations(document):
+        ok = {s: r for s, r in operation["responses"].items() if s.startswith("2")}
+        if not ok:
+            problems.append(f"{name}: no 2xx response")
+        for status, response in ok.items():
+            content = response.get("content", {})
+            if status == "204" and content:
+                problems.append(f"{name}: 204 with a body")
+            if not content and status not in ("202", "204"):  # only these may answer no body
+                problems.append(f"{name}: {status} has no content")
+            for media_type, body in content.items():
+                schema = body.get("schema", {})
+                if media_type.endswith("json") and _generic(document, schema):
+                    problems.append(f"{name}: {status} {media_type} has a generic schema")
+                if not media_type.endswith("json") and schema.get("type") != "string":
+                    problems.append(f"{name}: {status} {media_type} is not documented as a string")
+    assert not problems, "\n".join(problems)
+
+
+def test_errors_are_documented_as_detail_and_code(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas  # FastAPI's 422 shape is not what we answer
+    problems = []
+    for name, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            if not status.startswith(("4", "5")) or (status == "503" and "health" in name):
+                continue
+            schema = _resolve(
+                document, response.get("content", {}).get("application/json", {}).get("schema", {})
+            )
+            props = schema.get("properties", {})
+            if props.get("detail", {}).get("type") != "string" or "code" not in props:
+                problems.append(f"{name}: {status} is not {{detail, code}}")
+            if status == "422" and (
+                "errors" not in props or props["code"].get("const") != "validation_error"
+            ):
+                problems.append(f"{name}: 422 is not the validation error body")
+    assert not problems, "\n".join(problems)
+
+
+def test_statuses_every_route_can_answer_are_documented(document: dict[str, Any]) -> None:
+    problems = []
+    for name, operation in _operations(document):
+        responses = operation["responses"]
+        if operation.get("security") and "401" not in responses:
+            problems.append(f"{name}: needs credentials but does not document 401")
+        if "{" in name and "404" not in responses:
+            problems.append(f"{name}: has an id in its path but does not document 404")
+        body = operation.get("requestBody", {}).get("content", {})
+        if "application/json" in body and not {"400", "422"} <= set(responses):
+            problems.append(f"{name}: takes a JSON body but does not document 400 and 422")
+        if body and "400" not in responses:
+            problems.append(f"{name}: takes a body but does not document 400")
+    assert not problems, "\n".join(problems)
+
+
+def test_streams_are_documented_as_server_sent_events(document: dict[str, Any]) -> None:
+    for method, path in SSE_OPERATIONS:
+        content = document["paths"][path][method.lower()]["responses"]["200"]["content"]
+        assert "text/event-stream" in content, f"{method} {path}"
+
+
+def test_the_served_document_is_the_apps(client: Any) -> None:
+    r = client.get("/openapi.json")
+    assert r.status_code == 200
+    assert "ValidationErrorOut" in r.json()["components"]["schemas"]
+
+
+def test_document_builds_without_a_data_directory(tmp_path: Path) -> None:
+    """The schemathesis module builds the document at import, before any server exists."""
+    create_app(_settings(tmp_path / "absent")).openapi()
+    assert not (tmp_path / "absent").exists()
