@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from bench.agent_turn import running  # noqa: E402
 from frontdesk.api.app import create_app  # noqa: E402
 from frontdesk.config import Settings  # noqa: E402
+from frontdesk.storage.demo import DEMO_EMAIL, DEMO_PASSWORD  # noqa: E402
 from frontdesk.tools.media.audio import decode_audio, seconds  # noqa: E402
 from tests.media_samples import speech_wav, text_image  # noqa: E402
 
@@ -92,10 +93,8 @@ def bench(runs: int, data_dir: Path) -> dict[str, Any]:
     )
     results: dict[str, Any] = {"clips": {}}
     with running(create_app(settings)) as base:
-        with httpx.Client(base_url=base, timeout=60) as c:
-            email = "bench-speech@example.com"
-            c.post("/auth/register", json={"email": email, "password": "bench-password-1", "name": "Bench"})
-            token = c.post("/auth/login", json={"email": email, "password": "bench-password-1"}).json()
+        with httpx.Client(base_url=base, timeout=60) as c:  # the demo account: its tags bias Whisper
+            token = c.post("/auth/login", json={"email": DEMO_EMAIL, "password": DEMO_PASSWORD}).json()
         url = base.replace("http://", "ws://") + f"/chat/ws?token={token['access_token']}"
         with connect(url, max_size=None) as ws:
             first = time.perf_counter()
@@ -140,7 +139,8 @@ def report(r: dict[str, Any], runs: int) -> str:
             f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()} with "
             f"{os.cpu_count()} cores (load average {load:.1f} when it finished), CPython "
             f"{platform.python_version()}, faster-whisper on the bundled tiny.en (int8, beam 5, 2 threads), "
-            f"RapidOCR (det side 960), one real uvicorn server and one WebSocket client in this process. "
+            f"RapidOCR (det side 960), one real uvicorn server and one WebSocket client in this process, "
+            f"the demo account (its tags, companies and contacts in Whisper's prompt). "
             f"Time = `speech_end` sent -> final `transcript` received (decode + transcription), median of "
             f"{runs} runs; the baseline is the clip's own duration: RTF = time / audio length. Partial "
             f"transcripts were off. The first utterance (loads the model) took {r['warmup_s']:.1f} s.",

@@ -229,6 +229,38 @@ class Settings(BaseSettings):
     url_fetch_max_redirects: int = Field(
         default=3, ge=0, le=10, description="Redirects /chat/send-url follows (each target checked again)."
     )
+    # Teams of people: email outbox, password reset (README "Teams, passwords and audit").
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://user:pass@host:587 or smtps://…:465; unset: emails go to the log and a table.",
+    )
+    email_from: str = Field(default="frontdesk <noreply@localhost>", description="Sender of outgoing emails.")
+    password_reset_minutes: int = Field(
+        default=15, ge=1, le=1440, description="How long a reset code is valid."
+    )
+    password_reset_attempts: int = Field(
+        default=5, ge=1, le=20, description="Wrong codes allowed before a reset code is spent."
+    )
+    enforce_plan_limits: bool = Field(
+        default=False,
+        description="Apply the plans' limits (helpers, connections, team members): 403 naming the limit.",
+    )
+    # Work without a chat: the job queue, the scheduler, webhooks (README "Jobs, schedules, webhooks").
+    job_queue: str = Field(
+        default="default", max_length=64, description="Whose jobs this process runs (many queues, one store)."
+    )
+    job_workers: int = Field(default=4, ge=0, description="Jobs run at once; 0 = this process runs none.")
+    job_poll_seconds: float = Field(default=1.0, gt=0, description="How often due jobs are looked for.")
+    job_retry_base_seconds: float = Field(
+        default=2.0, gt=0, description="First retry delay of an outbound call; doubles each attempt."
+    )
+    scheduler_tick_seconds: float = Field(
+        default=15.0, ge=0, description="How often due scheduled jobs are fired; 0 = no scheduler here."
+    )
+    webhook_max_attempts: int = Field(default=5, ge=1, le=20, description="Tries of one outbound delivery.")
+    inbound_webhook_rate_per_minute: int = Field(
+        default=100, ge=0, description="Inbound webhook events per account a minute; 0 = off."
+    )
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Role = Literal["Owner", "Admin", "Member", "Viewer"]
-Channel = Literal["web", "sms", "teams", "voice", "mcp", "cli"]
+Channel = Literal["web", "sms", "teams", "voice", "mcp", "cli", "scheduler"]
 
 PERMISSIONS = (
     "chat",

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -61,9 +62,9 @@ def server_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    """Run the real app in a real uvicorn server on a free loopback port; yield its base URL."""
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning")
+def serve_app(app: Any, **options: Any) -> Iterator[str]:
+    """Run `app` in a real uvicorn server (with `options`) on a free loopback port; yield its URL."""
+    config = uvicorn.Config(app, **({"log_level": "warning"} | options | {"host": "127.0.0.1", "port": 0}))
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -73,9 +74,18 @@ def serve(settings: Settings) -> Iterator[str]:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """Run the real app in a real uvicorn server on a free loopback port; yield its base URL."""
+    with serve_app(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -9,11 +9,15 @@ from fastapi import FastAPI
 
 from frontdesk import __version__
 from frontdesk.api import errors, middleware, openapi
+from frontdesk.api.audit_origin import AuditOriginMiddleware
 from frontdesk.api.mcp_http import McpEndpoint
 from frontdesk.api.routes import (
+    accounts,
+    admin,
     ads,
     analytics,
     api_keys,
+    audit,
     auth,
     chat,
     connections,
@@ -21,22 +25,31 @@ from frontdesk.api.routes import (
     conversation_admin,
     dashboard,
     data,
+    events_ws,
     executions,
     files,
     health,
     helpers,
+    insights_async,
     leads,
     media,
     messages,
+    notifications,
     pages,
+    password,
     profile,
+    scheduler,
     search,
     sessions,
     sms,
     suggestions,
+    team,
     teams,
+    tenants,
     turns,
     voice,
+    webhooks_in,
+    webhooks_out,
 )
 from frontdesk.api.services import start_services
 from frontdesk.config import Settings, get_settings
@@ -62,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     middleware.install(app, settings)  # body cap, text guard, 500s that keep the connection
     openapi.install(app)
+    app.add_middleware(AuditOriginMiddleware, trusted_proxies=settings.trusted_proxies)  # audit: IP, agent
     for router in (health.router, auth.router, chat.router, sessions.router, turns.router):
         app.include_router(router)
     app.include_router(api_keys.router)
@@ -81,5 +95,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     for router in (conversation_admin.router, suggestions.router, pages.router):  # the web page
         app.include_router(router)
+    for router in (password.router, accounts.router, team.router, tenants.router):  # teams of people
+        app.include_router(router)
+    for router in (admin.router, audit.router):  # admin and the audit trail
+        app.include_router(router)
+    for router in (scheduler.router, webhooks_in.router, webhooks_out.router, notifications.router):
+        app.include_router(router)  # work without a chat (api/background.py)
+    app.include_router(insights_async.router)
+    app.include_router(events_ws.router)
     app.add_route("/mcp", mcp_endpoint, include_in_schema=False)  # streamable HTTP MCP
     return app

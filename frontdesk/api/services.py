@@ -10,6 +10,7 @@ from frontdesk.agent.model import ChatModel
 from frontdesk.agent.providers import resolve_real_model
 from frontdesk.agent.turn import Agent
 from frontdesk.agent.turns import TurnRunner
+from frontdesk.api.background import Background, build_background
 from frontdesk.api.doors import Doors, build_doors
 from frontdesk.config import Settings
 from frontdesk.ratelimit import RateLimiter
@@ -41,6 +42,7 @@ class Services:
     filter_model: ChatModel | None = None  # plans `nl_query` filters when a real model is configured
     doors: Doors | None = None  # the SMS and Teams doors (each None when not configured)
     media: MediaEngines | None = None  # speech and OCR engines (models load on first use)
+    background: Background | None = None  # jobs, scheduler, webhooks, notifier (api/background.py)
 
     @property
     def turns(self) -> TurnRunner:
@@ -54,10 +56,14 @@ class Services:
         await self.agent.turns.start(owns_store=owns_store)
         if self.helper_worker is not None:
             await self.helper_worker.start()
+        if self.background is not None:
+            await self.background.start()
 
     async def aclose(self) -> None:
         """Let running turns finish (within the grace period), stop the helper worker, disconnect
         external MCP servers and close the database."""
+        if self.background is not None:  # jobs first: a scheduled agent turn ends before the runner
+            await self.background.aclose(self.settings.shutdown_grace_seconds)
         await self.agent.turns.aclose()
         if self.doors is not None:  # SMS / Teams replies still being sent
             await self.doors.aclose()
@@ -115,4 +121,5 @@ async def start_services(settings: Settings) -> Services:
         filter_model=resolve_real_model(settings.model, settings) if settings.model != "offline" else None,
         doors=build_doors(settings, db, agent.turns),
         media=MediaEngines.local(settings),
+        background=build_background(settings, db, agent.turns),
     )

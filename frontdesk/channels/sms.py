@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from frontdesk.agent.events import Done, Failed
 from frontdesk.agent.turns import TurnRunner
+from frontdesk.channels.base import Background
 from frontdesk.channels.sms_text import keyword, plain_text, split_sms
 from frontdesk.channels.twilio_rest import TwilioSender
 from frontdesk.config import Settings
@@ -87,7 +88,7 @@ class SmsDoor:
         self.limiter = limiter
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._limit_noticed: dict[str, float] = {}  # phone -> when its rate-limit notice expires
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.background = Background()
 
     async def receive(self, sms: InboundSms) -> list[str]:
         """Handle one inbound text; return the texts to answer inline (possibly none)."""
@@ -170,9 +171,7 @@ class SmsDoor:
         try:
             outcome = await self.turns.result(turn.turn_id, timeout=self.settings.sms_reply_wait_seconds)
         except TimeoutError:
-            task = asyncio.create_task(self._deliver_later(turn.turn_id, phone), name=f"sms:{turn.turn_id}")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self.background.spawn(self._deliver_later(turn.turn_id, phone), name=f"sms:{turn.turn_id}")
             return []
         return render(outcome)
 
@@ -193,13 +192,7 @@ class SmsDoor:
 
     async def aclose(self, grace_seconds: float = 5.0) -> None:
         """Let pending REST deliveries finish within `grace_seconds`, then cancel them."""
-        if not self._tasks:
-            return
-        _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending, timeout=1.0)
+        await self.background.aclose(grace_seconds)
 
 
 def render(outcome: Done | Failed) -> list[str]:

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 
 from frontdesk.agent.events import AgentEvent, Done, ToolReturned
 from frontdesk.agent.turns import TurnRunner
+from frontdesk.channels.base import Background
 from frontdesk.channels.teams_cards import ADAPTIVE_CARD, record_card, records_of
 from frontdesk.channels.teams_connector import BotConnector
 from frontdesk.errors import FrontdeskError, Unauthenticated
@@ -60,13 +61,11 @@ class TeamsDoor:
         self.db = db
         self.turns = turns
         self.connector = connector
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.background = Background()
 
     def accept(self, activity: Activity) -> None:
         """Handle an authenticated activity in a task of this door; return at once."""
-        task = asyncio.create_task(self._handle(activity), name=f"teams:{activity.id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.background.spawn(self._handle(activity), name=f"teams:{activity.id}")
 
     async def _handle(self, activity: Activity) -> None:
         try:
@@ -180,10 +179,4 @@ class TeamsDoor:
 
     async def aclose(self, grace_seconds: float = 5.0) -> None:
         """Let pending replies finish within `grace_seconds`, then cancel them."""
-        if not self._tasks:
-            return
-        _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending, timeout=1.0)
+        await self.background.aclose(grace_seconds)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import NotFound, Unauthenticated
 from frontdesk.security import new_opaque_token, token_digest
+from frontdesk.storage import audit
 from frontdesk.storage.accounts import Identity, load_identity
 from frontdesk.storage.apikey_models import ApiKey
 from frontdesk.storage.ids import new_id, utcnow
@@ -52,6 +53,10 @@ async def create_api_key(
         expires_at=expires_at,
     )
     session.add(row)
+    after = {"name": name, "prefix": row.prefix, "expires_at": expires_at}
+    audit.record_change(
+        session, row.account_id, row.user_id, "api_key.create", ("api_key", row.id), {}, after
+    )
     await session.commit()
     return NewApiKey(row, key)
 
@@ -77,11 +82,15 @@ async def get_api_key(session: AsyncSession, account_id: str, key_id: str) -> Ap
     return row
 
 
-async def revoke_api_key(session: AsyncSession, account_id: str, key_id: str) -> ApiKey:
+async def revoke_api_key(
+    session: AsyncSession, account_id: str, key_id: str, *, actor: str | None = None
+) -> ApiKey:
     """Revoke one of the account's keys. Idempotent: revoking twice keeps the first time."""
     row = await get_api_key(session, account_id, key_id)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+        after = {"revoked_at": row.revoked_at}
+        audit.record_change(session, account_id, actor, "api_key.revoke", ("api_key", row.id), {}, after)
         await session.commit()
     return row
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import NotFound
+from frontdesk.storage import audit
 from frontdesk.storage.ids import new_id, utcnow
 from frontdesk.storage.models import Connection
 
@@ -68,6 +69,7 @@ async def add_connection(
     name: str,
     credentials_encrypted: str | None,
     settings: dict[str, Any],
+    actor: str | None = None,
 ) -> Connection:
     row = Connection(
         id=new_id("conn"),
@@ -79,6 +81,8 @@ async def add_connection(
         settings=settings,
     )
     session.add(row)
+    after = {"platform": platform, "name": name, "settings": settings}
+    audit.record_change(session, account_id, actor, "connection.create", ("connection", row.id), {}, after)
     await session.commit()
     return row
 
@@ -92,9 +96,11 @@ async def update_connection(
     credentials_encrypted: str | None = None,
     settings: dict[str, Any] | None = None,
     status: str | None = None,
+    actor: str | None = None,
 ) -> Connection:
     """Change what is given; new credentials reset the status to active (they are untested)."""
     row = await get_connection(session, account_id, connection_id)
+    before = audit.snapshot(row, {"name", "settings", "status"})
     if name is not None:
         row.name = name
     if credentials_encrypted is not None:
@@ -105,13 +111,26 @@ async def update_connection(
     if status is not None:
         row.status = status
     row.updated_at = utcnow()
+    after = audit.snapshot(row, {"name", "settings", "status"})
+    if credentials_encrypted is not None:
+        after["replaced"] = "credentials"  # that they changed, never what they are
+    if actor is not None or before != after:  # a system write that changed nothing is not recorded
+        audit.record_change(
+            session, account_id, actor, "connection.update", ("connection", row.id), before, after
+        )
     await session.commit()
     return row
 
 
-async def delete_connection(session: AsyncSession, account_id: str, connection_id: str) -> datetime:
+async def delete_connection(
+    session: AsyncSession, account_id: str, connection_id: str, *, actor: str | None = None
+) -> datetime:
     row = await get_connection(session, account_id, connection_id)
+    before = audit.snapshot(row, {"platform", "name", "status"})
     await session.delete(row)
+    audit.record_change(
+        session, account_id, actor, "connection.delete", ("connection", connection_id), before, {}
+    )
     await session.commit()
     return utcnow()
 

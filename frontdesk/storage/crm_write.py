@@ -2,7 +2,8 @@
 
 Callers pass values already validated by the tool layer; this module keeps the rows consistent
 (tags created on first use, per-account, matched case-insensitively; a lead's contact must be
-the account's own) and commits.
+the account's own) and commits. After the commit it publishes the change on the event bus
+(`contact.created`, `lead.created`, `lead.updated`), so every door and tool emits them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid, NotFound
+from frontdesk.storage import audit
 from frontdesk.storage.crm import get_contact, get_lead
+from frontdesk.storage.events import contact_event_data, lead_event_data, publish
 from frontdesk.storage.ids import new_id, utcnow
 from frontdesk.storage.models import Contact, Lead, Tag
 
@@ -78,7 +81,12 @@ async def tags_by_name(session: AsyncSession, account_id: str, names: Iterable[s
 
 
 async def create_contact(
-    session: AsyncSession, account_id: str, fields: Mapping[str, Any], tags: Iterable[str] = ()
+    session: AsyncSession,
+    account_id: str,
+    fields: Mapping[str, Any],
+    tags: Iterable[str] = (),
+    *,
+    actor: str | None = None,
 ) -> Contact:
     unknown = set(fields) - CONTACT_FIELDS
     if unknown:
@@ -86,7 +94,10 @@ async def create_contact(
     contact = Contact(id=new_id("contact"), account_id=account_id, **fields)
     contact.tags = await tags_by_name(session, account_id, tags)
     session.add(contact)
+    after = dict(fields) | {"tags": [t.name for t in contact.tags]}
+    audit.record_change(session, account_id, actor, "contact.create", ("contact", contact.id), {}, after)
     await session.commit()
+    publish(session, account_id, "contact.created", contact_event_data(contact))
     return contact
 
 
@@ -96,17 +107,22 @@ async def update_contact(
     contact_id: str,
     fields: Mapping[str, Any],
     tags: Iterable[str] | None = None,
+    *,
+    actor: str | None = None,
 ) -> Contact:
     """Set the given fields (None clears an optional one); `tags` replaces the tag set when given."""
     unknown = set(fields) - CONTACT_FIELDS
     if unknown:
         raise Invalid(f"Unknown contact fields: {', '.join(sorted(unknown))}")
     contact = await get_contact(session, account_id, contact_id)
+    before = audit.snapshot(contact, set(fields)) | {"tags": [t.name for t in contact.tags]}
     for name, value in fields.items():
         setattr(contact, name, value)
     if tags is not None:
         contact.tags = await tags_by_name(session, account_id, tags)
     contact.updated_at = utcnow()
+    after = audit.snapshot(contact, set(fields)) | {"tags": [t.name for t in contact.tags]}
+    audit.record_change(session, account_id, actor, "contact.update", ("contact", contact.id), before, after)
     await session.commit()
     return contact
 
@@ -117,6 +133,8 @@ async def tag_contact(
     contact_id: str,
     add: Iterable[str] = (),
     remove: Iterable[str] = (),
+    *,
+    actor: str | None = None,
 ) -> Contact:
     """Add and remove tags on one contact. Adding a tag it has, or removing one it lacks, is a no-op."""
     contact = await get_contact(session, account_id, contact_id)
@@ -124,8 +142,11 @@ async def tag_contact(
     kept = [t for t in contact.tags if t.name.lower() not in drop]
     have = {t.name.lower() for t in kept}
     kept += [t for t in await tags_by_name(session, account_id, add) if t.name.lower() not in have]
+    before = {"tags": [t.name for t in contact.tags]}
     contact.tags = kept
     contact.updated_at = utcnow()
+    after = {"tags": [t.name for t in kept]}
+    audit.record_change(session, account_id, actor, "contact.update", ("contact", contact.id), before, after)
     await session.commit()
     return contact
 
@@ -139,19 +160,28 @@ async def _check_contact(session: AsyncSession, account_id: str, contact_id: str
         raise Invalid(f"contact_id: contact {contact_id} not found") from e
 
 
-async def create_lead(session: AsyncSession, account_id: str, fields: Mapping[str, Any]) -> Lead:
+async def create_lead(
+    session: AsyncSession, account_id: str, fields: Mapping[str, Any], *, actor: str | None = None
+) -> Lead:
     unknown = set(fields) - LEAD_FIELDS
     if unknown:
         raise Invalid(f"Unknown lead fields: {', '.join(sorted(unknown))}")
     await _check_contact(session, account_id, fields.get("contact_id"))
     lead = Lead(id=new_id("lead"), account_id=account_id, **fields)
     session.add(lead)
+    audit.record_change(session, account_id, actor, "lead.create", ("lead", lead.id), {}, fields)
     await session.commit()
+    publish(session, account_id, "lead.created", lead_event_data(lead))
     return lead
 
 
 async def update_lead(
-    session: AsyncSession, account_id: str, lead_id: str, fields: Mapping[str, Any]
+    session: AsyncSession,
+    account_id: str,
+    lead_id: str,
+    fields: Mapping[str, Any],
+    *,
+    actor: str | None = None,
 ) -> Lead:
     unknown = set(fields) - LEAD_FIELDS
     if unknown:
@@ -159,14 +189,23 @@ async def update_lead(
     lead = await get_lead(session, account_id, lead_id)
     if "contact_id" in fields:
         await _check_contact(session, account_id, fields["contact_id"])
+    previous = lead.status
+    before = audit.snapshot(lead, set(fields))
     for name, value in fields.items():
         setattr(lead, name, value)
     lead.updated_at = utcnow()
+    after = audit.snapshot(lead, set(fields))
+    audit.record_change(session, account_id, actor, "lead.update", ("lead", lead.id), before, after)
     await session.commit()
+    publish(session, account_id, "lead.updated", lead_event_data(lead) | {"previousStatus": previous})
     return lead
 
 
-async def delete_lead(session: AsyncSession, account_id: str, lead_id: str) -> None:
+async def delete_lead(
+    session: AsyncSession, account_id: str, lead_id: str, *, actor: str | None = None
+) -> None:
     lead = await get_lead(session, account_id, lead_id)
+    before = audit.snapshot(lead, LEAD_FIELDS)
     await session.execute(delete(Lead).where(Lead.id == lead.id, Lead.account_id == account_id))
+    audit.record_change(session, account_id, actor, "lead.delete", ("lead", lead_id), before, {})
     await session.commit()

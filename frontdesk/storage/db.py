@@ -26,6 +26,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from frontdesk.storage.events import EventBus
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000  # SQLite waits this long for another process's write lock
@@ -63,7 +65,10 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.events = EventBus()  # changes written through this store announce themselves here
+        self.sessionmaker = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={"events": self.events}
+        )
         self._write_lock = asyncio.Lock()
 
     @asynccontextmanager

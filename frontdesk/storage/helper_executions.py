@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid, NotFound
+from frontdesk.storage import audit
 from frontdesk.storage.helper_models import Execution, Helper
 from frontdesk.storage.ids import iso, new_id, utcnow
 
@@ -54,6 +55,10 @@ async def queue_execution(
         update(Helper)
         .where(Helper.id == helper.id)
         .values(execution_count=Helper.execution_count + 1, last_executed_at=now)
+    )
+    after = {"execution_id": execution.id, "trigger_type": trigger_type, "contact_id": contact_id}
+    audit.record_change(
+        session, helper.account_id, user_id, "helper.execute", ("helper", helper.id), {}, after
     )
     await session.commit()
     return execution

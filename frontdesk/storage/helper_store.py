@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid, NotFound
+from frontdesk.storage import audit
 from frontdesk.storage.helper_models import Helper
 from frontdesk.storage.ids import new_id, utcnow
 
@@ -40,6 +41,8 @@ async def create_helper(
         created_by=user_id,
     )
     session.add(helper)
+    after = {"name": name, "helper_type": helper_type, "connection_id": connection_id}
+    audit.record_change(session, account_id, user_id, "helper.create", ("helper", helper.id), {}, after)
     await session.commit()
     return helper
 
@@ -77,24 +80,37 @@ async def list_helpers(
 
 
 async def update_helper(
-    session: AsyncSession, account_id: str, helper_id: str, changes: Mapping[str, Any]
+    session: AsyncSession,
+    account_id: str,
+    helper_id: str,
+    changes: Mapping[str, Any],
+    *,
+    actor: str | None = None,
 ) -> Helper:
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise Invalid(f"Not updatable: {', '.join(sorted(unknown))}")
     helper = await get_helper(session, account_id, helper_id)
+    before = audit.snapshot(helper, set(changes))
     for name, value in changes.items():
         setattr(helper, name, value)
     helper.updated_at = utcnow()
+    after = audit.snapshot(helper, set(changes))
+    audit.record_change(session, account_id, actor, "helper.update", ("helper", helper.id), before, after)
     await session.commit()
     return helper
 
 
-async def delete_helper(session: AsyncSession, account_id: str, helper_id: str) -> Helper:
+async def delete_helper(
+    session: AsyncSession, account_id: str, helper_id: str, *, actor: str | None = None
+) -> Helper:
     """Soft delete: status `deleted`, disabled. Its executions are kept."""
     helper = await get_helper(session, account_id, helper_id)
+    before = {"status": helper.status, "enabled": helper.enabled}
     helper.status = "deleted"
     helper.enabled = False
     helper.updated_at = utcnow()
+    after = {"status": "deleted", "enabled": False}
+    audit.record_change(session, account_id, actor, "helper.delete", ("helper", helper.id), before, after)
     await session.commit()
     return helper

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.errors import Conflict
 from frontdesk.storage.channel_models import ChannelEvent, LeadMessage, LeadThread, SmsInbox
 from frontdesk.storage.db import Database
+from frontdesk.storage.events import Event
 from frontdesk.storage.helper_models import HelperNotification
 from frontdesk.storage.ids import new_id, utcnow
 from frontdesk.storage.models import Lead, Membership
@@ -151,7 +152,10 @@ async def record_inbound(
         await s.flush()
         return msg
 
-    return await db.run_write(write, retry_conflicts=True)
+    msg = await db.run_write(write, retry_conflicts=True)
+    if msg is not None:  # committed: the live bus hears it too (`/ws`, outbound webhooks)
+        db.events.publish(Event(account_id, "message.received", event_data(msg)))
+    return msg
 
 
 async def add_outbound(db: Database, lead: Lead, text: str, sender: str, status: str) -> LeadMessage:

@@ -13,6 +13,7 @@ from typing import Any
 
 from frontdesk.errors import Conflict, Invalid
 from frontdesk.storage import crm_connections as store
+from frontdesk.storage import plans
 from frontdesk.storage.crm_credentials import encrypt_credentials
 from frontdesk.storage.ids import iso, new_id, utcnow
 from frontdesk.storage.models import Connection
@@ -95,6 +96,8 @@ async def create_connection(
     async with ctx.db.session() as s:
         if await store.count_connections(s, row.account_id) >= store.MAX_CONNECTIONS:
             raise Conflict(f"An account can have at most {store.MAX_CONNECTIONS} connections")
+        if ctx.settings.enforce_plan_limits:
+            await plans.check(s, row.account_id, "max_connections")
         row = await store.add_connection(
             s,
             row.account_id,
@@ -102,6 +105,7 @@ async def create_connection(
             name=row.name,
             credentials_encrypted=row.credentials_encrypted,
             settings=row.settings,
+            actor=ctx.principal.user_id,
         )
     return public(row)
 
@@ -148,6 +152,7 @@ async def update_connection(
             name=name.strip() if name else None,
             credentials_encrypted=encrypted,
             settings=merged,
+            actor=ctx.principal.user_id,
         )
     return public(row)
 
@@ -158,7 +163,7 @@ async def delete_connection(ctx: ToolContext, connection_id: str) -> dict[str, A
         row = await store.get_connection(s, ctx.principal.account_id, connection_id)
         if row.platform == "native":
             raise Invalid("The native CRM connection cannot be deleted")
-        deleted_at = await store.delete_connection(s, row.account_id, row.id)
+        deleted_at = await store.delete_connection(s, row.account_id, row.id, actor=ctx.principal.user_id)
     return {"connection_id": connection_id, "deleted_at": iso(deleted_at)}
 
 
@@ -169,7 +174,8 @@ async def test_connection(ctx: ToolContext, connection_id: str) -> dict[str, Any
     row, connector = await open_connector(ctx, connection_id)
     result = await connector.test_connection()
     async with ctx.db.session() as s:
-        await store.update_connection(s, row.account_id, row.id, status="active" if result.ok else "error")
+        status = "active" if result.ok else "error"
+        await store.update_connection(s, row.account_id, row.id, status=status, actor=ctx.principal.user_id)
     return {
         "connection_id": row.id,
         "platform_id": row.platform,

@@ -107,7 +107,9 @@ async def create_contact(
     )
     fields.setdefault("last_name", "")
     async with ctx.db.session() as s:
-        contact = await store.create_contact(s, ctx.principal.account_id, fields, tags or [])
+        contact = await store.create_contact(
+            s, ctx.principal.account_id, fields, tags or [], actor=ctx.principal.user_id
+        )
     return contact_public(contact)
 
 
@@ -135,7 +137,9 @@ async def update_contact(
     if not fields and tags is None:
         raise Invalid("Nothing to update: give at least one field")
     async with ctx.db.session() as s:
-        contact = await store.update_contact(s, ctx.principal.account_id, contact_id, fields, tags)
+        contact = await store.update_contact(
+            s, ctx.principal.account_id, contact_id, fields, tags, actor=ctx.principal.user_id
+        )
     return contact_public(contact)
 
 
@@ -150,7 +154,9 @@ async def tag_contact(
     if not tags and not remove:
         raise Invalid("Give tags to add or remove")
     async with ctx.db.session() as s:
-        contact = await store.tag_contact(s, ctx.principal.account_id, contact_id, tags or [], remove or [])
+        contact = await store.tag_contact(
+            s, ctx.principal.account_id, contact_id, tags or [], remove or [], actor=ctx.principal.user_id
+        )
     return contact_public(contact)
 
 
@@ -172,7 +178,7 @@ async def create_lead(
     fields = _fields("leads", given | {"value": value, "notes": notes, "status": status})
     fields["contact_id"] = contact_id or None
     async with ctx.db.session() as s:
-        lead = await store.create_lead(s, ctx.principal.account_id, fields)
+        lead = await store.create_lead(s, ctx.principal.account_id, fields, actor=ctx.principal.user_id)
     return lead_public(lead)
 
 
@@ -200,7 +206,9 @@ async def update_lead(
     if not fields:
         raise Invalid("Nothing to update: give at least one field")
     async with ctx.db.session() as s:
-        lead = await store.update_lead(s, ctx.principal.account_id, lead_id, fields)
+        lead = await store.update_lead(
+            s, ctx.principal.account_id, lead_id, fields, actor=ctx.principal.user_id
+        )
     return lead_public(lead)
 
 
@@ -208,7 +216,7 @@ async def delete_lead(ctx: ToolContext, lead_id: LeadId) -> dict[str, Any]:
     """Delete a lead permanently."""
     ctx.require("crm.write")
     async with ctx.db.session() as s:
-        await store.delete_lead(s, ctx.principal.account_id, lead_id)
+        await store.delete_lead(s, ctx.principal.account_id, lead_id, actor=ctx.principal.user_id)
     return {"id": lead_id, "deleted": True}
 
 

@@ -5,8 +5,12 @@ phases, at most `MAX_EXAMPLES` fuzzed ones), sent with the demo owner's token, a
 checked: no 5xx, a documented status code, the documented content type, and a body that matches
 the documented schema (errors included: `{detail, code}`, 422 with `errors`).
 
-The server has a data directory of its own (the fuzzer changes and deletes demo data) and no
-rate limits. On the PostgreSQL pass it skips: it would fuzz the shared database other tests read.
+Every operation is covered; none is excluded. `POST /auth/logout` revokes the access token it
+carries, so each of its requests logs in afresh instead of spending the shared token.
+
+The server has a data directory of its own (the fuzzer changes and deletes demo data), no rate
+limits, and the SMS and Teams doors configured with fake credentials (so they check signatures
+instead of answering 503). On the PostgreSQL pass it skips: it would fuzz the shared database.
 """
 
 from __future__ import annotations

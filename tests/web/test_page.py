@@ -373,7 +373,8 @@ def test_api_docs_render_with_other_hosts_blocked(page_for: Any, base_url: str, 
     page.goto(path)
     if path == "/docs":
         expect(page.locator(".swagger-ui .opblock").first).to_be_visible(timeout=30_000)
-        expect(page.locator(".swagger-ui")).to_contain_text("/chat/conversations")
+        expect(page.locator(".swagger-ui .info .title")).to_contain_text("frontdesk")
+        expect(page.locator(".swagger-ui")).to_contain_text("/auth/login")  # later tags render lazily
     else:
         expect(page.locator(".api-content h1").first).to_contain_text("frontdesk", timeout=30_000)
         expect(page.locator(".menu-content")).to_contain_text("chat")
@@ -432,3 +433,43 @@ def test_hold_to_talk_asks_by_voice(page_for: Any, account: Account, base_url: s
     assert [urlsplit(u).path for u in sockets] == ["/chat/ws"]
     assert urlsplit(sockets[0]).netloc == urlsplit(base_url).netloc
     assert rec.foreign_requests() == [] and rec.errors == []
+
+
+def test_register_refresh_on_401_and_sign_out(page_for: Any, base_url: str) -> None:
+    """Create an account on the page; an access token the server refuses is refreshed once with
+    the refresh token; signing out revokes the refresh token."""
+    page, rec = page_for("phone")
+    refreshes: list[int] = []
+    page.on("response", lambda r: refreshes.append(r.status) if r.url.endswith("/auth/refresh") else None)
+    page.goto("/")
+    page.get_by_role("tab", name="Create account").click()
+    page.get_by_label("Your name").fill("Newcomer")
+    page.get_by_label("Email").fill(f"newcomer-{uuid.uuid4().hex[:8]}@example.com")
+    page.get_by_label("Password").fill("short")
+    page.get_by_role("button", name="Create account").last.click()
+    expect(page.get_by_role("alert").first).to_have_text("Choose a password of at least 8 characters.")
+    page.get_by_label("Password").fill("correct-horse-2")
+    page.get_by_role("button", name="Create account").last.click()
+    expect(page.locator("#app-view")).to_be_visible()
+    expect(page.locator(".suggestion").first).to_be_visible()  # a new account gets general examples
+    shot(page, "phone-15-registered")
+
+    session = page.evaluate("JSON.parse(localStorage.getItem('frontdesk.session'))")
+    page.evaluate(
+        "s => localStorage.setItem('frontdesk.session', JSON.stringify({...s, access_token: 'expired'}))",
+        session,
+    )
+    page.reload()
+    expect(page.locator("#app-view")).to_be_visible()
+    expect(page.locator(".suggestion").first).to_be_visible()
+    assert refreshes == [200]
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator("#auth-view")).to_be_visible()
+    expect(page.get_by_role("alert").first).to_have_text("You are signed out.")
+    r = httpx.post(f"{base_url}/auth/refresh", json={"refresh_token": session["refresh_token"]}, timeout=30)
+    assert r.status_code == 401
+    assert page.evaluate("localStorage.getItem('frontdesk.session')") is None
+    expected = [e for e in rec.errors if "401" in e and "/auth/me" in e]  # the refused token
+    assert len(expected) == 1 and [e for e in rec.errors if e not in expected] == []
+    assert rec.foreign_requests() == []

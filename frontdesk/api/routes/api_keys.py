@@ -102,4 +102,6 @@ async def revoke_api_key(key_id: str, identity: CurrentIdentity, services: Servi
     """Revoke a key: it stops authenticating at once. Revoking twice is harmless."""
     _require(identity)
     async with services.db.session() as s:
-        return api_key_public(await store.revoke_api_key(s, identity.account.id, key_id))
+        return api_key_public(
+            await store.revoke_api_key(s, identity.account.id, key_id, actor=identity.user.id)
+        )

@@ -17,7 +17,7 @@ from frontdesk.api.openapi import errors
 from frontdesk.api.schemas.auth import AccessToken, Me, TokenPair
 from frontdesk.errors import Unauthenticated
 from frontdesk.security import create_access_token, decode_access_token
-from frontdesk.storage import accounts
+from frontdesk.storage import accounts, audit, teams
 from frontdesk.storage.accounts import Identity
 from frontdesk.storage.apikeys import looks_like_api_key
 from frontdesk.storage.ids import iso
@@ -108,6 +108,7 @@ async def register(body: RegisterIn, services: ServicesDep) -> dict[str, Any]:
             company=body.company,
             phone_number=body.phone_number,
         )
+    await teams.accept_invitations(services.db, identity.user.id, identity.user.email)  # invited: joins
     return await _tokens(services, identity)
 
 
@@ -126,10 +127,12 @@ async def login(body: LoginIn, services: ServicesDep) -> dict[str, Any]:
             identity = await accounts.authenticate(s, body.email, body.password)
     except Unauthenticated:
         wrong = True
+        await audit.record_login(services.db, body.email, success=False)
         raise
     finally:
         if not wrong:
             services.login_failures.forget(failures, attempt)  # only failed logins count
+    await audit.record_login(services.db, body.email, success=True)
     return await _tokens(services, identity)
 
 
@@ -166,6 +169,10 @@ async def logout(
         if credentials is not None and not looks_like_api_key(credentials.credentials):
             claims = decode_access_token(services.secret, credentials.credentials)
             await accounts.revoke_access_token(s, identity.user.id, claims)
+    user_id, account_id = identity.user.id, identity.account.id
+    await audit.record_alone(
+        services.db, account_id=account_id, user_id=user_id, action="logout", resource_type="auth"
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

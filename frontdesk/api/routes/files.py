@@ -90,7 +90,13 @@ async def list_files(
 @router.get(
     "/{file_id}",
     response_class=FileResponse,
-    responses={200: {"description": "The file's bytes, with its sniffed Content-Type"}, **errors(401, 404)},
+    responses={
+        200: {
+            "description": "The file's bytes, with its sniffed Content-Type",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **errors(401, 404),
+    },
 )
 async def download(file_id: str, principal: CurrentPrincipal, services: ServicesDep) -> FileResponse:
     row = await store.get_file(services.db, principal, file_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 from importlib.resources import files
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
-from starlette.staticfiles import StaticFiles
+from starlette.staticfiles import PathLike, StaticFiles
 from starlette.types import Scope
 
 STATIC_DIR = Path(str(files("frontdesk.web") / "static"))
@@ -45,8 +46,10 @@ router = APIRouter(include_in_schema=False)
 class StaticAssets(StaticFiles):
     """The package's static files, revalidated on every load (ETag), with `nosniff`."""
 
-    def file_response(self, full_path: str | Path, stat_result: object, scope: Scope, status_code: int = 200):  # type: ignore[no-untyped-def]
-        response = super().file_response(full_path, stat_result, scope, status_code)  # type: ignore[arg-type]
+    def file_response(
+        self, full_path: PathLike, stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
         response.headers["Cache-Control"] = "no-cache"
         response.headers["X-Content-Type-Options"] = "nosniff"
         return response

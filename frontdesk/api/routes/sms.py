@@ -26,7 +26,12 @@ router = APIRouter(tags=["sms"])
 TWIML = "application/xml"
 _TWIML_DOC = {
     200: {
-        "content": {TWIML: {"example": "<Response><Message>There are 150 contacts.</Message></Response>"}},
+        "content": {
+            TWIML: {
+                "schema": {"type": "string"},
+                "example": "<Response><Message>There are 150 contacts.</Message></Response>",
+            }
+        },
         "description": "TwiML: the inline answer as `<Message>`s, or an empty `<Response/>`",
     }
 }

@@ -11,10 +11,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from frontdesk.storage import (
     apikey_models,  # noqa: F401  (registers api_keys)
+    audit_models,  # noqa: F401  (registers audit_log)
     channel_models,  # noqa: F401  (registers the SMS / Teams door and lead inbox tables)
     file_models,  # noqa: F401  (registers files)
     helper_models,  # noqa: F401  (registers helpers, executions)
+    job_models,  # noqa: F401  (registers jobs, scheduled_jobs, webhooks, notifications)
     lake_models,  # noqa: F401  (registers lake_objects)
+    team_models,  # noqa: F401  (registers invitations, settings, preferences, reset codes, outbox)
     turn_models,  # noqa: F401  (registers turns)
 )
 from frontdesk.storage.models import Base

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from frontdesk.errors import Invalid, NotFound, TooLarge
-from frontdesk.storage import crm_connections, helper_store
+from frontdesk.storage import crm_connections, helper_store, plans
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.helpers.catalog import HELPER_TYPES
 from frontdesk.tools.helpers.public import SECRET_MASK, helper_detail
@@ -61,6 +61,8 @@ async def create_helper(
     stored = _checked_config(helper_type, config)
     async with ctx.db.session() as s:
         await _check_connection(ctx, s, connection_id)
+        if ctx.settings.enforce_plan_limits:
+            await plans.check(s, ctx.principal.account_id, "max_helpers")
         helper = await helper_store.create_helper(
             s,
             ctx.principal.account_id,
@@ -87,7 +89,9 @@ async def update_helper(ctx: ToolContext, helper_id: str, changes: dict[str, Any
             )
         if "connection_id" in changes:
             await _check_connection(ctx, s, changes["connection_id"])
-        helper = await helper_store.update_helper(s, ctx.principal.account_id, helper_id, changes)
+        helper = await helper_store.update_helper(
+            s, ctx.principal.account_id, helper_id, changes, actor=ctx.principal.user_id
+        )
     return helper_detail(helper)
 
 
@@ -95,5 +99,7 @@ async def delete_helper(ctx: ToolContext, helper_id: str) -> dict[str, Any]:
     """Soft-delete: the helper disappears from lists and cannot run; its executions remain."""
     ctx.require("can_manage_helpers")
     async with ctx.db.session() as s:
-        helper = await helper_store.delete_helper(s, ctx.principal.account_id, helper_id)
+        helper = await helper_store.delete_helper(
+            s, ctx.principal.account_id, helper_id, actor=ctx.principal.user_id
+        )
     return {"helper_id": helper.id, "status": helper.status}

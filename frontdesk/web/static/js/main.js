@@ -72,6 +72,7 @@ function setBusy(busy) {
 }
 
 async function startApp() {
+  const wanted = decodeURIComponent(location.hash.slice(1)); // read before anything can change it
   $("auth-view").hidden = true;
   $("app-view").hidden = false;
   $("account-name").textContent = api.session?.user?.name ?? "";
@@ -89,8 +90,8 @@ async function startApp() {
     media.setup(await mediaRoutes());
   }
   await sidebar.load().catch(showError);
-  const id = decodeURIComponent(location.hash.slice(1));
-  if (id) await openConversation(id);
+  if (current !== null || turn?.running) return; // the user has already started a chat
+  if (wanted) await openConversation(wanted);
   else await newChat();
   input.focus();
 }

@@ -1,0 +1,43 @@
+"""`agent_task`: a scheduled job that is a whole agent turn, asked as the job's owner on the
+`scheduler` channel, in a new conversation of that channel. The reply is the job's result (the
+scheduler puts it in the owner's notification); `agent.status` (processing) and `agent.completed`
+are published for the account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from frontdesk.agent.events import Done
+from frontdesk.agent.turns import TurnRunner
+from frontdesk.errors import ToolFailure
+from frontdesk.storage.events import Event
+from frontdesk.tools.base import ToolContext
+from frontdesk.tools.jobs.schedule import TaskFn
+from frontdesk.types import InboundMessage
+
+
+def agent_task(turns: TurnRunner) -> TaskFn:
+    async def run(ctx: ToolContext, params: dict[str, Any]) -> dict[str, Any]:
+        ctx.require("chat")
+        handle = await turns.submit(InboundMessage(ctx.principal, params["message"], channel="scheduler"))
+        status = {"agentId": "scheduler", "status": "processing", "currentTask": params["message"][:200]}
+        ctx.db.events.publish(
+            Event(ctx.principal.account_id, "agent.status", status | {"turnId": handle.turn_id})
+        )
+        outcome = await turns.result(handle.turn_id)
+        if not isinstance(outcome, Done):
+            raise ToolFailure(f"The agent turn failed: {outcome.detail}")
+        data = {
+            "conversationId": outcome.conversation_id,
+            "messageId": outcome.message_id,
+            "agent": outcome.agent,
+            "turnId": handle.turn_id,
+        }
+        ctx.db.events.publish(Event(ctx.principal.account_id, "agent.completed", data))
+        return {"summary": outcome.content, "turn_id": handle.turn_id} | {
+            "conversation_id": outcome.conversation_id,
+            "message_id": outcome.message_id,
+            "agent": outcome.agent,
+        }
+
+    return run

@@ -1,0 +1,72 @@
+"""The work a server does without a chat, composed once at start-up: the job queue (taskiq), the
+scheduler, outbound webhook fan-out, inbound webhook processing, async insight tasks and the lead
+notifier. The app lifespan starts it after the turn runner and stops it before
+(`Services.start_background` / `aclose`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from frontdesk.agent.scheduled import agent_task
+from frontdesk.agent.turns import TurnRunner
+from frontdesk.config import Settings
+from frontdesk.ratelimit import RateLimiter
+from frontdesk.storage.db import Database
+from frontdesk.tools.helpers.net import OutboundHttp
+from frontdesk.tools.jobs.insight_tasks import InsightTasks
+from frontdesk.tools.jobs.queue import JobQueue
+from frontdesk.tools.jobs.schedule import ScheduledRuns, Scheduler
+from frontdesk.tools.jobs.tasks import TASKS
+from frontdesk.tools.notifications import LeadNotifier
+from frontdesk.tools.webhooks.inbound import InboundProcessor
+from frontdesk.tools.webhooks.outbound import WebhookFanout
+
+
+@dataclass(slots=True)
+class Background:
+    queue: JobQueue
+    scheduler: Scheduler | None
+    fanout: WebhookFanout
+    notifier: LeadNotifier
+    http: OutboundHttp  # the SSRF guard, trusting `FRONTDESK_OUTBOUND_ALLOWED_HOSTS`
+    inbound_limiter: RateLimiter
+
+    async def start(self) -> None:
+        await self.fanout.start()
+        await self.notifier.start()
+        if self.queue.concurrency > 0:
+            await self.queue.start()
+        if self.scheduler is not None:
+            await self.scheduler.start()
+
+    async def aclose(self, grace_seconds: float) -> None:
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+        await self.queue.stop(grace_seconds)
+        await self.notifier.stop()
+        await self.fanout.stop()
+
+
+def build_background(settings: Settings, db: Database, turns: TurnRunner) -> Background:
+    queue = JobQueue(
+        db,
+        queue=settings.job_queue,
+        concurrency=settings.job_workers,
+        poll_seconds=settings.job_poll_seconds,
+        retry_base_seconds=settings.job_retry_base_seconds,
+    )
+    ScheduledRuns(db, settings, TASKS | {"agent_task": agent_task(turns)}).install(queue)
+    InboundProcessor(db, queue)
+    InsightTasks(db, settings, queue)
+    http = OutboundHttp(trusted_hosts=settings.outbound_allowed_hosts)
+    fanout = WebhookFanout(db, queue, http, settings.resolved_secret_key(), settings.webhook_max_attempts)
+    return Background(
+        queue=queue,
+        scheduler=Scheduler(db, queue, settings.scheduler_tick_seconds)
+        if settings.scheduler_tick_seconds
+        else None,
+        fanout=fanout,
+        notifier=LeadNotifier(db),
+        http=http,
+        inbound_limiter=RateLimiter(settings.inbound_webhook_rate_per_minute, 60.0, "webhook events"),
+    )

@@ -1,0 +1,206 @@
+"""MIA's workspaces (`/api/tenants`): the same accounts, memberships and invitations as `/accounts`,
+under MIA's paths and shapes (roles in lower case, `joined_at`, `workspaces`). One model, two faces:
+every route here calls the storage functions `/accounts` and its team routes use.
+
+Not built (yet): creating and deleting workspaces, revoking an invite, and the public invite-details
+page."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, status
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from frontdesk.api.deps import CurrentIdentity, ServicesDep
+from frontdesk.api.openapi import errors
+from frontdesk.api.routes.accounts import tokens_for
+from frontdesk.api.routes.auth import Email
+from frontdesk.api.routes.password import send_later
+from frontdesk.api.routes.team import actor
+from frontdesk.api.schemas.team import (
+    InviteAccepted,
+    TenantCurrent,
+    TenantDetail,
+    TenantInvite,
+    TenantInvites,
+    TenantList,
+    TenantMembers,
+    TenantMessage,
+    TenantSwitched,
+)
+from frontdesk.storage import account_settings, teams
+from frontdesk.storage.ids import iso
+from frontdesk.storage.models import Account, Connection, Membership
+
+router = APIRouter(prefix="/api/tenants", tags=["tenants"])
+RolePattern = r"^(?i:admin|member|viewer)$"
+
+
+class TenantSwitchIn(BaseModel):
+    tenant_id: str = Field(min_length=1, max_length=64)
+
+
+class RoleIn(BaseModel):
+    role: str = Field(pattern=RolePattern)
+
+
+class TenantInviteIn(BaseModel):
+    email: Email
+    role: str = Field(default="member", pattern=RolePattern)
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "workspace"
+
+
+def tenant(m: Membership, a: Account, current: str) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "name": a.name,
+        "slug": slug(a.name),
+        "plan": a.plan,
+        "role": m.role.lower(),
+        "is_active": a.id == current,
+        "created_at": iso(a.created_at),
+    }
+
+
+def member(m: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "user_id": m["user_id"],
+        "email": m["email"],
+        "name": m["name"],
+        "role": m["role"].lower(),
+        "status": m["status"],
+        "joined_at": m["linked_at"],
+    }
+
+
+@router.get("", response_model=TenantList, responses=errors(401))
+async def list_tenants(identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    async with services.db.session() as s:
+        rows = await account_settings.memberships(s, identity.user.id)
+    return {"workspaces": [tenant(m, a, identity.account.id) for m, a in rows], "total": len(rows)}
+
+
+@router.get("/current", response_model=TenantCurrent, responses=errors(401))
+async def current_tenant(identity: CurrentIdentity) -> dict[str, Any]:
+    return {"tenant": tenant(identity.membership, identity.account, identity.account.id)}
+
+
+@router.post("/switch", response_model=TenantSwitched, responses=errors(401, 403, 422))
+async def switch_tenant(
+    body: TenantSwitchIn, identity: CurrentIdentity, services: ServicesDep
+) -> dict[str, Any]:
+    """Switch workspace; the answer's tokens carry it (403 without access)."""
+    await account_settings.switch_account(services.db, identity.user.id, body.tenant_id)
+    tokens = await tokens_for(services, identity.user.id, body.tenant_id)
+    async with services.db.session() as s:
+        account = await s.get(Account, body.tenant_id)
+    name = account.name if account else ""
+    return {"success": True, "active_tenant_id": body.tenant_id, "tenant_name": name} | tokens
+
+
+@router.get("/invites/pending", response_model=TenantInvites, responses=errors(401))
+async def my_pending_invites(identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    """Invitations waiting for the signed-in user's email."""
+    async with services.db.session() as s:
+        return {"invites": await teams.pending_for_email(s, identity.user.email)}
+
+
+@router.post("/invites/{invite_id}/accept", response_model=InviteAccepted, responses=errors(401, 404))
+async def accept_invite(invite_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    """Join the workspace of an invitation addressed to your email (anyone else's: 404)."""
+    inv = await teams.accept_invitation(services.db, invite_id, identity.user.id)
+    async with services.db.session() as s:
+        account = await s.get(Account, inv["account_id"])
+    return {
+        "success": True,
+        "workspace": {"id": inv["account_id"], "name": account.name if account else ""},
+        "role": inv["role"].lower(),
+    }
+
+
+@router.get("/{tenant_id}", response_model=TenantDetail, responses=errors(401, 404))
+async def get_tenant(tenant_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    async with services.db.session() as s:
+        detail = await account_settings.account_detail(s, tenant_id, identity.user.id)
+        team = await teams.list_members(s, tenant_id)
+        platforms = await s.scalars(
+            select(Connection.platform).where(Connection.account_id == tenant_id).distinct()
+        )
+        return {
+            "id": detail["account_id"],
+            "name": detail["name"],
+            "plan": detail["plan"],
+            "created_at": detail["created_at"],
+            "member_count": team["total_count"],
+            "connected_platforms": sorted(platforms),
+        }
+
+
+@router.get("/{tenant_id}/members", response_model=TenantMembers, responses=errors(401, 404))
+async def tenant_members(tenant_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    async with services.db.session() as s:
+        await teams.membership_of(s, tenant_id, identity.user.id)
+        team = await teams.list_members(s, tenant_id)
+    return {"members": [member(m) for m in team["members"]], "total": team["total_count"]}
+
+
+@router.put(
+    "/{tenant_id}/members/{user_id}/role",
+    response_model=TenantMessage,
+    responses=errors(400, 401, 403, 404, 422),
+)
+async def tenant_member_role(
+    tenant_id: str, user_id: str, body: RoleIn, identity: CurrentIdentity, services: ServicesDep
+) -> dict[str, Any]:
+    out = await teams.change_role(services.db, actor(identity, services), tenant_id, user_id, body.role)
+    return {"success": True, "message": f"Member role updated to {out['role'].lower()}"}
+
+
+@router.delete(
+    "/{tenant_id}/members/{user_id}", response_model=TenantMessage, responses=errors(400, 401, 403, 404)
+)
+async def tenant_remove_member(
+    tenant_id: str, user_id: str, identity: CurrentIdentity, services: ServicesDep
+) -> dict[str, Any]:
+    await teams.remove(services.db, actor(identity, services), tenant_id, user_id)
+    return {"success": True, "message": "Member removed"}
+
+
+@router.post(
+    "/{tenant_id}/invites",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TenantInvite,
+    responses=errors(400, 401, 403, 404, 409, 422),
+)
+async def tenant_invite(
+    tenant_id: str,
+    body: TenantInviteIn,
+    identity: CurrentIdentity,
+    services: ServicesDep,
+    tasks: BackgroundTasks,
+) -> dict[str, Any]:
+    """Invite by email: a registered user joins at once (`member`), another email gets an invite
+    (`invite`) that registering with it accepts."""
+    out = await teams.invite(services.db, actor(identity, services), tenant_id, body.email, body.role)
+    send_later(tasks, services, out["email_id"])
+    async with services.db.session() as s:
+        if out["invitation_id"] is None:
+            team = await teams.list_members(s, tenant_id)
+            joined = next(member(m) for m in team["members"] if m["user_id"] == out["user_id"])
+            return {"success": True, "invite": None, "member": joined}
+        invites = await teams.pending_for_account(s, tenant_id)
+    found = next(i for i in invites if i["invitation_id"] == out["invitation_id"])
+    return {"success": True, "invite": found, "member": None}
+
+
+@router.get("/{tenant_id}/invites", response_model=TenantInvites, responses=errors(401, 404))
+async def tenant_invites(tenant_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    async with services.db.session() as s:
+        await teams.membership_of(s, tenant_id, identity.user.id)
+        return {"invites": await teams.pending_for_account(s, tenant_id)}

@@ -1,0 +1,94 @@
+"""The in-process event bus: changes announce themselves (`lead.created`, `message.received`, ...)
+to whoever listens in this process — the `/ws` sockets of the account, the outbound webhook
+fan-out and the notifier.
+
+The bus belongs to a `Database` (`db.events`; every session of it carries the bus in
+`session.info`), so the code that writes a change publishes it with the session it wrote with:
+
+    await session.commit()
+    publish(session, account_id, "lead.created", lead_event_data(lead))
+
+Publishing never blocks and never fails the write: a subscriber whose queue is full loses that
+event (logged). Events reach only this process; fanning out across replicas (Redis pub/sub) is
+scale-out work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from frontdesk.storage.ids import iso, utcnow
+
+log = logging.getLogger(__name__)
+QUEUE_SIZE = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One change of one account, in the CRM MVP's shape once rendered (`to_json`)."""
+
+    account_id: str
+    type: str
+    data: dict[str, Any]
+    timestamp: str = field(default_factory=lambda: iso(utcnow()) or "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "data": self.data, "timestamp": self.timestamp}
+
+
+class EventBus:
+    """Subscribers per account (`None` hears every account). `subscribe` is a context manager that
+    yields an `asyncio.Queue` of `Event`s."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[str | None, set[asyncio.Queue[Event]]] = {}
+
+    @contextmanager
+    def subscribe(self, account_id: str | None, size: int = QUEUE_SIZE) -> Iterator[asyncio.Queue[Event]]:
+        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=size)
+        self._subscribers.setdefault(account_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            self._subscribers.get(account_id, set()).discard(queue)
+
+    def publish(self, event: Event) -> None:
+        for key in (event.account_id, None):
+            for queue in tuple(self._subscribers.get(key, ())):
+                try:
+                    queue.put_nowait(event)
+                except asyncio.QueueFull:
+                    log.warning("event %s dropped for a slow subscriber", event.type)
+
+
+def publish(session: Any, account_id: str, type_: str, data: dict[str, Any]) -> None:
+    """Publish on the bus of the database `session` came from (a session of another origin has no
+    bus: nothing happens)."""
+    bus = session.info.get("events") if hasattr(session, "info") else None
+    if isinstance(bus, EventBus):
+        bus.publish(Event(account_id, type_, data))
+
+
+def lead_event_data(lead: Any) -> dict[str, Any]:
+    """The seed's `lead.created` / `lead.updated` data."""
+    return {
+        "id": lead.id,
+        "name": lead.name,
+        "email": lead.email,
+        "phone": lead.phone,
+        "source": lead.source,
+        "status": lead.status,
+        "value": float(lead.value or 0),
+        "contactId": lead.contact_id,
+    }
+
+
+def contact_event_data(contact: Any) -> dict[str, Any]:
+    """`contact.created` data."""
+    name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+    return {"id": contact.id, "name": name, "email": contact.email, "phone": contact.phone}

@@ -1,0 +1,1 @@
+"""The job system (`queue.JobQueue`), the scheduler (`schedule`) and what runs on them."""

@@ -1,0 +1,273 @@
+"""The job system: durable job rows in the SQL store, run by taskiq.
+
+    job_id = await queue.submit("webhook_delivery", payload, account_id=..., max_attempts=5)
+
+`submit` commits a `queued` row, then kicks a taskiq task with the job's id. The task claims the row
+(a conditional update, so whichever runner gets there first runs it, once), calls the handler
+registered for the job's `kind` under the job's time budget and records `result` or `error`. A
+handler raising `Retry` is put back in the queue with exponential backoff until `max_attempts`.
+
+The broker is taskiq's `InMemoryBroker`: tasks run on this process's event loop. The rows are the
+source of truth, so nothing is lost when the process stops: on start (and every minute) jobs left
+`running` past their budget are marked failed, and a dispatcher kicks every due `queued` job —
+those a restart left behind, retries whose backoff has passed, and jobs queued by processes that do
+not run jobs (the CLI, stdio MCP). Several processes may share one database: each takes jobs of
+its `queue` name only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from taskiq import InMemoryBroker
+
+from frontdesk.errors import FrontdeskError
+from frontdesk.storage import jobs as rows
+from frontdesk.storage.db import Database
+from frontdesk.storage.job_models import Job
+
+log = logging.getLogger(__name__)
+SWEEP_EVERY_SECONDS = 60.0
+STALE_GRACE_SECONDS = 30.0
+MAX_BACKOFF_SECONDS = 300.0
+
+
+class Retry(Exception):
+    """Raised by a handler whose work may succeed later (a 5xx, a timeout): run it again after a
+    backoff while attempts remain, else the job fails with this message."""
+
+
+@dataclass(slots=True)
+class JobRun:
+    """What a handler receives: the job's row fields and a way to report progress."""
+
+    job_id: str
+    kind: str
+    account_id: str | None
+    user_id: str | None
+    payload: dict[str, Any]
+    attempt: int
+    max_attempts: int
+    db: Database
+
+    async def progress(self, percent: int) -> None:
+        await self.db.run_write(lambda s: rows.set_progress(s, self.job_id, percent))
+
+
+Handler = Callable[[JobRun], Awaitable[dict[str, Any] | None]]
+Listener = Callable[[Job, str, dict[str, Any] | None, str | None], Awaitable[None]]
+
+
+class JobQueue:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        queue: str = "default",
+        concurrency: int = 4,
+        poll_seconds: float = 1.0,
+        retry_base_seconds: float = 1.0,
+    ) -> None:
+        self.db = db
+        self.queue = queue
+        self.concurrency = concurrency
+        self.poll_seconds = poll_seconds
+        self.retry_base_seconds = retry_base_seconds
+        self.broker = InMemoryBroker(max_async_tasks=max(concurrency, 1), propagate_exceptions=False)
+
+        async def run_job(job_id: str) -> None:  # a plain function: taskiq renames what it registers
+            await self._run(job_id)
+
+        self._task = self.broker.register_task(run_job, task_name="frontdesk.run_job")
+        self._handlers: dict[str, Handler] = {}
+        self._listeners: list[Listener] = []
+        self._kicked: set[str] = set()
+        self._running: dict[str, asyncio.Task[Any]] = {}
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._wake: asyncio.Event | None = None
+        self._stopping = False
+
+    def register(self, kind: str, handler: Handler) -> None:
+        self._handlers[kind] = handler
+
+    def on_finish(self, listener: Listener) -> None:
+        """Call `listener(job, status, result, error)` after each job ends (completed / failed)."""
+        self._listeners.append(listener)
+
+    @property
+    def started(self) -> bool:
+        return self._dispatcher is not None
+
+    async def submit(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        account_id: str | None,
+        user_id: str | None = None,
+        max_attempts: int = 1,
+        budget_seconds: float = 300.0,
+    ) -> str:
+        """Store a queued job (committed) and start it; returns its id."""
+        if kind not in self._handlers:
+            raise ValueError(f"no handler for job kind {kind!r}")
+
+        async def write(s: Any) -> str:
+            job = rows.add_job(
+                s,
+                kind=kind,
+                payload=payload,
+                account_id=account_id,
+                user_id=user_id,
+                queue=self.queue,
+                max_attempts=max_attempts,
+                budget_seconds=budget_seconds,
+            )
+            return job.id
+
+        job_id = await self.db.run_write(write)
+        await self.kick(job_id)
+        return job_id
+
+    async def kick(self, job_id: str) -> None:
+        """Hand a queued job to the broker (once per process until it has been tried)."""
+        if self._dispatcher is None or self._stopping or job_id in self._kicked:
+            return
+        self._kicked.add(job_id)
+        await self._task.kiq(job_id)
+
+    async def cancel(self, job_id: str) -> bool:
+        """Cancel a queued or running job (a running one here is stopped). False if it had ended."""
+        cancelled = await self.db.run_write(lambda s: rows.cancel(s, job_id))
+        task = self._running.get(job_id)
+        if cancelled and task is not None:
+            task.cancel()
+        return cancelled
+
+    async def start(self) -> None:
+        if self._dispatcher is not None:
+            return
+        self._stopping = False
+        await self.broker.startup()
+        await self.sweep()
+        self._wake = asyncio.Event()
+        self._dispatcher = asyncio.create_task(self._dispatch(), name=f"jobs-{self.queue}")
+
+    async def stop(self, grace_seconds: float = 5.0) -> None:
+        """Stop taking jobs; running ones get `grace_seconds`, then are cancelled and recorded failed."""
+        if self._dispatcher is None:
+            return
+        self._stopping = True
+        self._dispatcher.cancel()
+        await asyncio.gather(self._dispatcher, return_exceptions=True)
+        self._dispatcher = None
+        running = list(self._running.values())
+        if running:
+            _, pending = await asyncio.wait(running, timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+        await self.broker.wait_all()
+        await self.broker.shutdown()
+        self._kicked.clear()
+
+    def wake(self) -> None:
+        if self._wake is not None:
+            self._wake.set()
+
+    async def sweep(self) -> int:
+        failed = await self.db.run_write(lambda s: rows.fail_stale(s, self.queue, STALE_GRACE_SECONDS))
+        if failed:
+            log.warning("marked %d interrupted jobs failed", failed)
+        return failed
+
+    async def _dispatch(self) -> None:
+        assert self._wake is not None
+        last_sweep = time.monotonic()
+        while True:
+            try:
+                async with self.db.session() as s:
+                    due = await rows.due(s, self.queue)
+                for job_id in due:
+                    await self.kick(job_id)
+                if time.monotonic() - last_sweep > SWEEP_EVERY_SECONDS:
+                    last_sweep = time.monotonic()
+                    await self.sweep()
+            except Exception:  # the store hiccuped: keep dispatching on the next poll
+                log.exception("job dispatcher could not read the queue")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            self._wake.clear()
+
+    async def _run(self, job_id: str) -> None:
+        """The taskiq task: claim, run the handler, record the end."""
+        try:
+            job = await self.db.run_write(lambda s: rows.claim(s, job_id))
+        finally:
+            self._kicked.discard(job_id)
+        if job is None:
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._running[job_id] = task
+        try:
+            await self._execute(job)
+        finally:
+            self._running.pop(job_id, None)
+
+    async def _execute(self, job: Job) -> None:
+        handler = self._handlers.get(job.kind)
+        run = JobRun(
+            job.id,
+            job.kind,
+            job.account_id,
+            job.user_id,
+            dict(job.payload),
+            job.attempts,
+            job.max_attempts,
+            self.db,
+        )
+        result: dict[str, Any] | None = None
+        error: str | None = None
+        try:
+            if handler is None:
+                raise FrontdeskError(f"no handler for job kind {job.kind!r} in this process")
+            async with asyncio.timeout(job.budget_seconds):
+                result = await handler(run)
+        except Retry as e:
+            reason = str(e)
+            if job.attempts < job.max_attempts:
+                delay = min(self.retry_base_seconds * 2 ** (job.attempts - 1), MAX_BACKOFF_SECONDS)
+                await self.db.run_write(lambda s: rows.retry_later(s, job.id, delay, reason))
+                log.info("job %s (%s) retried in %.1fs: %s", job.id, job.kind, delay, reason)
+                return
+            error = f"{reason} (after {job.attempts} attempts)"
+        except asyncio.CancelledError:
+            error = "cancelled"
+            if self._stopping:
+                await asyncio.shield(self._record(job, None, "interrupted: the server stopped"))
+                raise
+        except TimeoutError:
+            error = f"took longer than its budget of {job.budget_seconds:g}s"
+        except FrontdeskError as e:
+            error = str(e)
+        except Exception as e:  # a handler bug: recorded on the job, the queue keeps running
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            error = f"{type(e).__name__}: {e}"
+        await self._record(job, result, error)
+
+    async def _record(self, job: Job, result: dict[str, Any] | None, error: str | None) -> None:
+        ended = await self.db.run_write(lambda s: rows.finish(s, job.id, result=result, error=error))
+        if not ended:  # cancelled meanwhile
+            return
+        for listener in self._listeners:
+            try:
+                await listener(job, "failed" if error is not None else "completed", result, error)
+            except Exception:
+                log.exception("job listener failed for %s", job.id)

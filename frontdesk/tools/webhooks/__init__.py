@@ -1,0 +1,1 @@
+"""Webhooks: outbound subscriptions fed by the event bus (`outbound`), inbound receivers (`inbound`)."""

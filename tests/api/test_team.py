@@ -1,0 +1,166 @@
+"""Teams through the real server (issue 12, "Must be shown"): an owner invites a viewer by email,
+the viewer registers with it, switches accounts, reads contacts but gets 403 on writes and on
+inviting; promoted to member they can write; the owner cannot be demoted or removed; removed, the
+member loses access with the very token they hold. The audit log and the resource history show
+each step with who did it."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import _settings, auth, register, serve
+
+
+def _email(name: str) -> str:
+    return f"{name}-{uuid.uuid4().hex[:8]}@example.com"
+
+
+def _contact(client: httpx.Client, headers: dict[str, str], name: str) -> httpx.Response:
+    return client.post("/api/contacts", json={"name": name, "email": "x@example.com"}, headers=headers)
+
+
+def test_invite_switch_roles_and_removal_with_an_audit_trail(client: httpx.Client) -> None:
+    owner_tokens = register(client, "Owner")
+    owner = auth(owner_tokens)
+    account_id = owner_tokens["account"]["account_id"]  # type: ignore[index]
+    owner_id = owner_tokens["user"]["user_id"]  # type: ignore[index]
+
+    email = _email("viewer")
+    r = client.post(f"/accounts/{account_id}/team", json={"email": email, "role": "viewer"}, headers=owner)
+    assert r.status_code == 201, r.text
+    assert r.json()["status"] == "invited" and r.json()["role"] == "Viewer" and r.json()["user_id"] is None
+    again = client.post(f"/accounts/{account_id}/team", json={"email": email}, headers=owner)
+    assert again.status_code == 409
+
+    # The invited email registers: it joins the account as a viewer (and keeps its own account).
+    r = client.post("/auth/register", json={"email": email, "password": "correct-horse-1", "name": "Vi"})
+    assert r.status_code == 201, r.text
+    viewer_id = r.json()["user"]["user_id"]
+    status = client.get("/auth/status", headers=auth(r.json())).json()
+    roles = {a["account_id"]: a["role"] for a in status["available_accounts"]}
+    assert roles[account_id] == "Viewer" and len(roles) == 2
+
+    # Switch: the new tokens carry the owner's account.
+    r = client.post("/accounts/switch", json={"account_id": account_id}, headers=auth(r.json()))
+    assert r.status_code == 200, r.text
+    viewer = auth(r.json())
+    assert client.get("/auth/status", headers=viewer).json()["account_context"] == {
+        "account_id": account_id,
+        "role": "Viewer",
+        "permissions": ["can_view_analytics", "chat", "crm.read"],
+    }
+    made = _contact(client, owner, "Olive Owner").json()
+    assert client.get("/api/contacts", headers=viewer).status_code == 200
+    assert client.get(f"/api/contacts/{made['id']}", headers=viewer).status_code == 200
+    assert _contact(client, viewer, "Vera Viewer").status_code == 403
+    r = client.put(f"/api/contacts/{made['id']}", json={"position": "CEO"}, headers=viewer)
+    assert r.status_code == 403
+    r = client.post(f"/accounts/{account_id}/team", json={"email": _email("x")}, headers=viewer)
+    assert r.status_code == 403 and "can_manage_team" in r.json()["detail"]
+
+    # Promoted to member, the same token can write (permissions are read on every request).
+    r = client.put(f"/accounts/{account_id}/team/{viewer_id}", json={"role": "member"}, headers=owner)
+    assert r.status_code == 200 and r.json() == {"user_id": viewer_id, "role": "Member"}
+    r = client.put(f"/api/contacts/{made['id']}", json={"position": "CEO"}, headers=viewer)
+    assert r.status_code == 200, r.text
+    assert client.delete(f"/accounts/{account_id}/team/{viewer_id}", headers=viewer).status_code == 403
+
+    # The owner cannot be demoted or removed; nobody removes themselves.
+    r = client.put(f"/accounts/{account_id}/team/{owner_id}", json={"role": "viewer"}, headers=owner)
+    assert r.status_code == 403
+    assert client.delete(f"/accounts/{account_id}/team/{owner_id}", headers=owner).status_code == 400
+    team = client.get(f"/accounts/{account_id}/team", headers=owner).json()
+    assert {m["user_id"]: m["role"] for m in team["members"]} == {owner_id: "Owner", viewer_id: "Member"}
+
+    # Removed: the token the member holds stops working at once.
+    r = client.delete(f"/accounts/{account_id}/team/{viewer_id}", headers=owner)
+    assert r.status_code == 200 and r.json() == {"user_id": viewer_id}
+    assert client.get("/api/contacts", headers=viewer).status_code == 401
+    assert client.delete(f"/accounts/{account_id}/team/{viewer_id}", headers=owner).status_code == 404
+
+    # Audit: each step, who did it.
+    log = client.get("/admin/audit", headers=owner).json()["entries"]
+    steps = [(e["action"], e["user_id"], e["resource_id"]) for e in reversed(log)]
+    invitation_id = next(e["resource_id"] for e in log if e["action"] == "member.invite")
+    assert ("member.invite", owner_id, invitation_id) in steps
+    member_steps = [s for s in steps if s[2] == viewer_id and s[0].startswith("member.")]
+    assert member_steps == [
+        ("member.join", viewer_id, viewer_id),
+        ("member.update", owner_id, viewer_id),
+        ("member.remove", owner_id, viewer_id),
+    ]
+    update = next(e for e in log if e["action"] == "member.update")
+    assert update["changes"] == {"role": {"before": "Viewer", "after": "Member"}}
+    assert update["resource_type"] == "member" and update["ip_address"] == "127.0.0.1"
+    assert update["user_agent"].startswith("python-httpx")
+
+    history = client.get(
+        "/api/v1/audit-logs/resource-history/", params={"resource_id": made["id"]}, headers=owner
+    ).json()
+    assert [(d["action"], d["user_id"]) for d in history["data"]] == [
+        ("contact.create", owner_id),
+        ("contact.update", viewer_id),
+    ]
+    assert history["data"][1]["changes"] == {"position": {"before": None, "after": "CEO"}}
+    activity = client.get(
+        "/api/v1/audit-logs/user-activity/", params={"user_id": viewer_id}, headers=owner
+    ).json()
+    assert {d["action"] for d in activity["data"]} >= {"member.join", "account.switch", "contact.update"}
+
+
+def test_a_registered_user_joins_at_once_and_limits_hold(client: httpx.Client) -> None:
+    owner_tokens = register(client, "Boss")
+    owner = auth(owner_tokens)
+    account_id = owner_tokens["account"]["account_id"]  # type: ignore[index]
+    colleague = register(client, "Colleague")
+    r = client.post(
+        f"/accounts/{account_id}/team", json={"email": colleague["email"], "role": "ADMIN"}, headers=owner
+    )
+    assert r.status_code == 201 and r.json()["status"] == "active" and r.json()["role"] == "Admin"
+    assert (
+        client.post(
+            f"/accounts/{account_id}/team", json={"email": colleague["email"]}, headers=owner
+        ).status_code
+        == 409
+    )
+    bad = client.post(
+        f"/accounts/{account_id}/team", json={"email": _email("r"), "role": "owner"}, headers=owner
+    )
+    assert bad.status_code == 422
+
+
+def test_plan_limits_answer_403_naming_the_limit(tmp_path: Path) -> None:
+    with (
+        serve(_settings(tmp_path, demo_data=False, enforce_plan_limits=True)) as url,
+        httpx.Client(base_url=url, timeout=30) as client,
+    ):
+        tokens = register(client, "Free")
+        owner = auth(tokens)
+        account_id = tokens["account"]["account_id"]  # type: ignore[index]
+        team = f"/accounts/{account_id}/team"
+        # The free plan seats 3 (members plus pending invitations): the 4th is a 403 naming the limit.
+        for _ in range(2):
+            assert client.post(team, json={"email": _email("s")}, headers=owner).status_code == 201
+        r = client.post(team, json={"email": _email("t")}, headers=owner)
+        assert r.status_code == 403 and r.json()["code"] == "plan_limit"
+        assert "max_team_members is 3" in r.json()["detail"]
+        helper = {"name": "T", "helper_type": "tag_it", "config": {"tag_name": "x"}}
+        for _ in range(3):
+            assert client.post("/helpers", json=helper, headers=owner).status_code == 201
+        r = client.post("/helpers", json=helper, headers=owner)
+        assert r.status_code == 403 and "max_helpers" in r.json()["detail"]
+        demo = {"name": "Sample", "settings": {"contacts": 5}}
+        assert client.post("/platforms/demo/connections", json=demo, headers=owner).status_code == 201
+        r = client.post("/platforms/demo/connections", json=demo, headers=owner)
+        assert r.status_code == 403 and "max_connections" in r.json()["detail"]
+        detail = client.get(f"/accounts/{account_id}", headers=owner).json()
+        assert detail["settings"]["max_team_members"] == 3
+        assert detail["usage"] == {
+            "helpers_count": 3,
+            "connections_count": 1,
+            "executions_count": 0,
+            "team_members_count": 3,
+        }
