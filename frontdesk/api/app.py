@@ -22,7 +22,6 @@ from frontdesk.api.routes import (
     chat,
     connections,
     contacts,
-    conversation_admin,
     dashboard,
     data,
     events_ws,
@@ -93,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     for router in (voice.router, media.router, files.router):  # voice, camera and media
         app.include_router(router)
-    for router in (conversation_admin.router, suggestions.router, pages.router):  # the web page
+    for router in (suggestions.router, pages.router):  # the web page
         app.include_router(router)
     for router in (password.router, accounts.router, team.router, tenants.router):  # teams of people
         app.include_router(router)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.errors import NotFound
+from frontdesk.errors import Invalid, NotFound
 from frontdesk.storage.ids import new_id, utcnow
 from frontdesk.storage.models import Conversation, Message
 from frontdesk.storage.turn_models import Turn
@@ -52,6 +52,24 @@ async def get_conversation(session: AsyncSession, principal: Principal, conversa
     conv = await session.get(Conversation, conversation_id)
     if conv is None or conv.account_id != principal.account_id or conv.user_id != principal.user_id:
         raise NotFound("Conversation not found")
+    return conv
+
+
+MAX_TITLE_CHARS = 200
+
+
+async def rename_conversation(
+    session: AsyncSession, principal: Principal, conversation_id: str, title: str
+) -> Conversation:
+    """Set the conversation's title (whitespace collapsed, 1-200 characters; no commit).
+    `updated_at` stays: a rename does not move the conversation up the newest-first list."""
+    cleaned = " ".join(title.split())
+    if not cleaned:
+        raise Invalid("A title needs at least one visible character")
+    if len(cleaned) > MAX_TITLE_CHARS:
+        raise Invalid(f"A title is at most {MAX_TITLE_CHARS} characters")
+    conv = await get_conversation(session, principal, conversation_id)
+    conv.title = cleaned
     return conv
 
 

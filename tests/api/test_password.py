@@ -6,15 +6,20 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
+import time
 import uuid
+from pathlib import Path
+from typing import Any
 
 import httpx
+from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from frontdesk.config import Settings
 from frontdesk.storage.db import Database
 from frontdesk.storage.team_models import OutboxEmail, PasswordResetCode
-from tests.conftest import auth, register
+from tests.conftest import _settings, auth, register, serve
 
 
 def outbox(settings: Settings, email: str) -> list[OutboxEmail]:
@@ -138,3 +143,46 @@ def test_profile_name_and_email(client: httpx.Client) -> None:
     status = client.get("/auth/status", headers=h).json()
     assert status["name"] == "Renamed" and status["email"] == new_email
     assert login(client, new_email, str(user["password"])).status_code == 200
+
+
+class Sink:
+    """An SMTP server's handler that keeps what it receives (aiosmtpd, on loopback)."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_with_smtp_the_email_is_sent_and_marked(tmp_path: Path) -> None:
+    sink, port = Sink(), _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings = _settings(tmp_path, demo_data=False, smtp_url=f"smtp://127.0.0.1:{port}")
+    try:
+        with serve(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
+            user = register(client, "Mailed")
+            assert client.post("/auth/forgot-password", json={"email": user["email"]}).status_code == 200
+            deadline = time.monotonic() + 10
+            while not sink.messages and time.monotonic() < deadline:
+                time.sleep(0.05)
+            envelope = sink.messages[0]
+            assert envelope.rcpt_tos == [user["email"]]
+            body = envelope.content.decode()
+            code = re.search(r"\b(\d{6})\b", re.split(r"\r?\n\r?\n", body, maxsplit=1)[1])
+            assert code and "Subject: Your frontdesk password reset code" in body
+            while outbox(settings, str(user["email"]))[-1].status == "queued" and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert outbox(settings, str(user["email"]))[-1].status == "sent"
+            reset = {"email": user["email"], "code": code.group(1), "new_password": "Sm7pPassword"}
+            assert client.post("/auth/reset-password", json=reset).status_code == 200
+    finally:
+        controller.stop()

@@ -33,6 +33,10 @@ class ConversationCreate(BaseModel):
     title: str | None = Field(default=None, max_length=200)
 
 
+class ConversationRename(BaseModel):
+    title: str = Field(min_length=1, max_length=store.MAX_TITLE_CHARS)
+
+
 class MessageCreate(BaseModel):
     content: str = Field(min_length=1, description="The user's message (limit: FRONTDESK_MAX_MESSAGE_CHARS).")
     connection_id: str | None = Field(default=None, max_length=128)
@@ -120,6 +124,22 @@ async def get_conversation(
         "messages": [message_public(m) for m in messages],
         "has_more": total > len(messages),
     }
+
+
+@router.patch(
+    "/conversations/{conversation_id}",
+    response_model=ConversationPublic,
+    responses=errors(400, 401, 404, 422),
+)
+async def rename_conversation(
+    conversation_id: str, body: ConversationRename, principal: CurrentPrincipal, services: ServicesDep
+) -> dict[str, Any]:
+    """Rename the conversation (whitespace is collapsed; a blank title is 400). Its place in the
+    newest-first list does not change."""
+    conv = await services.db.run_write(
+        lambda s: store.rename_conversation(s, principal, conversation_id, body.title)
+    )
+    return conversation_public(conv)
 
 
 @router.delete("/conversations/{conversation_id}", response_model=Deleted, responses=errors(401, 404))
