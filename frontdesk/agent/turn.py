@@ -25,7 +25,8 @@ from frontdesk.agent.memory import fit_history, history_row_limit
 from frontdesk.agent.model import ChatMessage, ChatModel, ImagePart
 from frontdesk.agent.providers import resolve_model, resolve_real_model
 from frontdesk.agent.titles import generate_title, title_from
-from frontdesk.agent.turns import Began, TurnRunner
+from frontdesk.agent.turn_log import Began
+from frontdesk.agent.turns import TurnRunner
 from frontdesk.config import Settings
 from frontdesk.errors import FrontdeskError, Invalid, NotFound, TooLarge
 from frontdesk.storage import conversations as store

@@ -26,109 +26,26 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, timedelta
-from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.agent.events import AgentEvent, Done, Failed, event_dict, event_from_dict
 from frontdesk.agent.titles import title_from
+from frontdesk.agent.turn_log import Began, ConversationGate, LiveTurn, Outcome, TurnEngine, TurnHandle
 from frontdesk.config import Settings
 from frontdesk.errors import Conflict, NotFound
 from frontdesk.storage import conversations as store
 from frontdesk.storage import turns as turn_store
 from frontdesk.storage.db import Database
 from frontdesk.storage.ids import utcnow
-from frontdesk.storage.models import Conversation, Message
+from frontdesk.storage.models import Conversation
 from frontdesk.storage.turn_models import Turn
 from frontdesk.types import InboundMessage, Principal
 
 log = logging.getLogger(__name__)
-Outcome = Done | Failed
 KEEP_FINISHED_SECONDS = 60.0  # finished turns stay in memory this long (then they replay from the row)
 POLL_SECONDS = 0.5  # how often a follower re-reads a turn running in another process
-
-
-@dataclass(frozen=True, slots=True)
-class TurnHandle:
-    turn_id: str
-    conversation_id: str
-    user_message_id: str
-    replayed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Began:
-    """What `submit` stored: the conversation as it was, the user message and the turn row."""
-
-    conversation: Conversation
-    message: Message
-    turn: Turn
-    fresh: bool  # the conversation had no title yet (its first turn)
-    previous_department: str | None
-
-
-class TurnEngine(Protocol):
-    """What the runner needs from the agent (`frontdesk.agent.turn.Agent`)."""
-
-    def check(self, inbound: InboundMessage) -> None: ...
-
-    async def open_conversation(self, inbound: InboundMessage) -> Conversation: ...
-
-    def stream(self, inbound: InboundMessage, began: Began) -> AsyncIterator[AgentEvent]: ...
-
-
-@dataclass(eq=False)
-class LiveTurn:
-    """A turn running (or just finished) in this process: its events so far and who waits on them."""
-
-    turn_id: str
-    conversation_id: str
-    account_id: str
-    user_id: str
-    events: list[AgentEvent] = field(default_factory=list)
-    finished: bool = False
-    status: str = "running"
-    task: asyncio.Task[None] | None = None
-    stop_reason: str | None = None  # "cancelled" (explicit) or "interrupted" (shutdown)
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def append(self, event: AgentEvent) -> None:
-        self.events.append(event)
-        self._wake()
-
-    def close(self, status: str) -> None:
-        self.status = status
-        self.finished = True
-        self._wake()
-
-    def _wake(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def follow(self, after: int) -> AsyncIterator[tuple[int, AgentEvent]]:
-        n = after
-        while True:
-            while n < len(self.events):
-                n += 1
-                yield n, self.events[n - 1]
-            if self.finished:
-                return
-            await self._changed.wait()
-
-    @property
-    def outcome(self) -> Outcome | None:
-        last = self.events[-1] if self.events else None
-        return last if self.finished and isinstance(last, Done | Failed) else None
-
-
-class _ConversationGate:
-    """One turn at a time per conversation, with a bounded queue behind it."""
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.users = 0  # running + waiting
 
 
 class TurnRunner:
@@ -138,7 +55,7 @@ class TurnRunner:
         self.settings = settings
         self.runner_id = f"runner:{uuid.uuid4().hex[:16]}"
         self._live: dict[str, LiveTurn] = {}
-        self._gates: dict[str, _ConversationGate] = {}
+        self._gates: dict[str, ConversationGate] = {}
         self._evictions: dict[str, asyncio.TimerHandle] = {}
         self._closing = False
 
@@ -174,8 +91,8 @@ class TurnRunner:
             return None
         return TurnHandle(turn.id, turn.conversation_id, turn.user_message_id, replayed=True)
 
-    async def _enter(self, conversation_id: str) -> _ConversationGate:
-        gate = self._gates.setdefault(conversation_id, _ConversationGate())
+    async def _enter(self, conversation_id: str) -> ConversationGate:
+        gate = self._gates.setdefault(conversation_id, ConversationGate())
         if gate.users > self.settings.turn_queue_per_conversation:
             raise Conflict(
                 f"This conversation already has {gate.users} turns running or waiting; "
@@ -194,12 +111,12 @@ class TurnRunner:
             raise
         return gate
 
-    def _leave(self, conversation_id: str, gate: _ConversationGate) -> None:
+    def _leave(self, conversation_id: str, gate: ConversationGate) -> None:
         gate.users -= 1
         gate.lock.release()
         self._forget_gate(conversation_id, gate)
 
-    def _forget_gate(self, conversation_id: str, gate: _ConversationGate) -> None:
+    def _forget_gate(self, conversation_id: str, gate: ConversationGate) -> None:
         if gate.users == 0 and self._gates.get(conversation_id) is gate:
             del self._gates[conversation_id]
 
@@ -229,7 +146,7 @@ class TurnRunner:
     # -- running ------------------------------------------------------------------------------
 
     async def _drive(
-        self, live: LiveTurn, inbound: InboundMessage, began: Began, gate: _ConversationGate
+        self, live: LiveTurn, inbound: InboundMessage, began: Began, gate: ConversationGate
     ) -> None:
         try:
             async for event in self.engine.stream(inbound, began):
@@ -392,11 +309,3 @@ class TurnRunner:
         for handle in self._evictions.values():
             handle.cancel()
         self._evictions.clear()
-
-
-def outcome_of(events: list[dict[str, Any]] | None) -> Outcome | None:
-    """The final event among stored event dicts, if the turn finished with one."""
-    if not events:
-        return None
-    last = event_from_dict(events[-1])
-    return last if isinstance(last, Done | Failed) else None

@@ -137,7 +137,8 @@ def test_no_cross_account_read_or_write(client: httpx.Client) -> None:
         json={"email": f"b-{uuid.uuid4().hex[:6]}@example.com", "name": "B", "password": "Bravo1234"},
     )
     # The user-level routes touch only the caller (A's password, profile and reset stay A's).
-    call("PUT", "/auth/profile", "/auth/profile", 409, json={"email": w["a_email"]})
+    taken = {"email": w["a_email"], "current_password": "correct-horse-1"}
+    call("PUT", "/auth/profile", "/auth/profile", 409, json=taken)
     call(
         "PUT",
         "/auth/password",

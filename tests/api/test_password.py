@@ -134,14 +134,20 @@ def test_profile_name_and_email(client: httpx.Client) -> None:
     h = auth(user)
     assert client.put("/auth/profile", json={}, headers=h).status_code == 400
     new_email = f"renamed-{uuid.uuid4().hex[:8]}@example.com"
-    r = client.put("/auth/profile", json={"name": "Renamed", "email": new_email}, headers=h)
+    move = {"name": "Renamed", "email": new_email}
+    assert client.put("/auth/profile", json=move, headers=h).status_code == 401  # needs the password
+    bad = move | {"current_password": "not-it"}
+    assert client.put("/auth/profile", json=bad, headers=h).status_code == 401
+    r = client.put("/auth/profile", json=move | {"current_password": user["password"]}, headers=h)
     assert r.status_code == 200, r.text
     assert (
         r.json()["name"] == "Renamed" and r.json()["email"] == new_email and r.json()["phone_number"] is None
     )
-    assert client.put("/auth/profile", json={"email": other["email"]}, headers=h).status_code == 409
+    taken = {"email": other["email"], "current_password": user["password"]}
+    assert client.put("/auth/profile", json=taken, headers=h).status_code == 409
+    assert client.put("/auth/profile", json={"name": "Only Name"}, headers=h).status_code == 200
     status = client.get("/auth/status", headers=h).json()
-    assert status["name"] == "Renamed" and status["email"] == new_email
+    assert status["name"] == "Only Name" and status["email"] == new_email
     assert login(client, new_email, str(user["password"])).status_code == 200
 
 

@@ -164,3 +164,54 @@ def test_plan_limits_answer_403_naming_the_limit(tmp_path: Path) -> None:
             "executions_count": 0,
             "team_members_count": 3,
         }
+
+
+def test_the_mia_face_is_the_same_accounts(client: httpx.Client) -> None:
+    owner_tokens = register(client, "Mia")
+    owner = auth(owner_tokens)
+    tenant = owner_tokens["account"]["account_id"]  # type: ignore[index]
+    listed = client.get("/api/tenants", headers=owner).json()
+    assert [(w["id"], w["role"], w["is_active"]) for w in listed["workspaces"]] == [(tenant, "owner", True)]
+    assert client.get("/api/tenants/current", headers=owner).json()["tenant"]["id"] == tenant
+    detail = client.get(f"/api/tenants/{tenant}", headers=owner).json()
+    assert detail["member_count"] == 1 and detail["connected_platforms"] == ["native"]
+
+    # An invitation made on the MIA face shows on the MyFusion face, and the other way round.
+    invited = _email("mia")
+    r = client.post(f"/api/tenants/{tenant}/invites", json={"email": invited, "role": "admin"}, headers=owner)
+    assert r.status_code == 201 and r.json()["member"] is None
+    invite_id = r.json()["invite"]["invitation_id"]
+    team = client.get(f"/accounts/{tenant}/team", headers=owner).json()
+    assert [(i["invitation_id"], i["role"]) for i in team["invitations"]] == [(invite_id, "Admin")]
+    assert [
+        i["invitation_id"]
+        for i in client.get(f"/api/tenants/{tenant}/invites", headers=owner).json()["invites"]
+    ] == [invite_id]
+
+    # Someone registered under another address takes the invited one, then accepts it.
+    joiner = register(client, "Joiner")
+    jh = auth(joiner)
+    move = {"email": invited, "current_password": joiner["password"]}
+    assert client.put("/auth/profile", json=move, headers=jh).status_code == 200
+    pending = client.get("/api/tenants/invites/pending", headers=jh).json()["invites"]
+    assert [i["invitation_id"] for i in pending] == [invite_id]
+    accepted = client.post(f"/api/tenants/invites/{invite_id}/accept", headers=jh)
+    assert accepted.status_code == 200 and accepted.json()["workspace"]["id"] == tenant
+    assert accepted.json()["role"] == "admin"
+    assert client.post(f"/api/tenants/invites/{invite_id}/accept", headers=jh).status_code == 404
+    joiner_id = joiner["user"]["user_id"]  # type: ignore[index]
+    members = client.get(f"/api/tenants/{tenant}/members", headers=owner).json()
+    assert {m["user_id"]: m["role"] for m in members["members"]}[joiner_id] == "admin"
+
+    # A registered user invited on the MIA face joins at once; roles and removal work there too.
+    other = register(client, "Other")
+    r = client.post(f"/api/tenants/{tenant}/invites", json={"email": other["email"]}, headers=owner)
+    assert r.status_code == 201 and r.json()["invite"] is None and r.json()["member"]["role"] == "member"
+    other_id = other["user"]["user_id"]  # type: ignore[index]
+    r = client.put(f"/api/tenants/{tenant}/members/{other_id}/role", json={"role": "viewer"}, headers=owner)
+    assert r.json() == {"success": True, "message": "Member role updated to viewer"}
+    switched = client.post("/api/tenants/switch", json={"tenant_id": tenant}, headers=auth(other)).json()
+    assert switched["active_tenant_id"] == tenant and switched["tenant_name"]
+    assert client.get("/api/tenants/current", headers=auth(switched)).json()["tenant"]["role"] == "viewer"
+    assert client.delete(f"/api/tenants/{tenant}/members/{other_id}", headers=owner).json()["success"] is True
+    assert client.get("/api/tenants/current", headers=auth(switched)).status_code == 401

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
 from frontdesk.agent.events import Done, Failed
-from frontdesk.agent.turns import outcome_of
+from frontdesk.agent.turn_log import outcome_of
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep
 from frontdesk.api.openapi import errors
 from frontdesk.api.schemas.chat import SSE_RESPONSE, TurnPublic

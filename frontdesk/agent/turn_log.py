@@ -1,0 +1,106 @@
+"""The pieces of a server-owned turn: its handle, what `submit` stored (`Began`), what the runner
+needs from the agent (`TurnEngine`), and `LiveTurn`, the in-memory log of a turn running in this
+process that followers replay and then follow (`follow(after=n)`)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from frontdesk.agent.events import AgentEvent, Done, Failed, event_from_dict
+from frontdesk.storage.models import Conversation, Message
+from frontdesk.storage.turn_models import Turn
+from frontdesk.types import InboundMessage
+
+Outcome = Done | Failed
+
+
+@dataclass(frozen=True, slots=True)
+class TurnHandle:
+    turn_id: str
+    conversation_id: str
+    user_message_id: str
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Began:
+    """What `submit` stored: the conversation as it was, the user message and the turn row."""
+
+    conversation: Conversation
+    message: Message
+    turn: Turn
+    fresh: bool  # the conversation had no title yet (its first turn)
+    previous_department: str | None
+
+
+class TurnEngine(Protocol):
+    """What the runner needs from the agent (`frontdesk.agent.turn.Agent`)."""
+
+    def check(self, inbound: InboundMessage) -> None: ...
+
+    async def open_conversation(self, inbound: InboundMessage) -> Conversation: ...
+
+    def stream(self, inbound: InboundMessage, began: Began) -> AsyncIterator[AgentEvent]: ...
+
+
+@dataclass(eq=False)
+class LiveTurn:
+    """A turn running (or just finished) in this process: its events so far and who waits on them."""
+
+    turn_id: str
+    conversation_id: str
+    account_id: str
+    user_id: str
+    events: list[AgentEvent] = field(default_factory=list)
+    finished: bool = False
+    status: str = "running"
+    task: asyncio.Task[None] | None = None
+    stop_reason: str | None = None  # "cancelled" (explicit) or "interrupted" (shutdown)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def append(self, event: AgentEvent) -> None:
+        self.events.append(event)
+        self._wake()
+
+    def close(self, status: str) -> None:
+        self.status = status
+        self.finished = True
+        self._wake()
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def follow(self, after: int) -> AsyncIterator[tuple[int, AgentEvent]]:
+        n = after
+        while True:
+            while n < len(self.events):
+                n += 1
+                yield n, self.events[n - 1]
+            if self.finished:
+                return
+            await self._changed.wait()
+
+    @property
+    def outcome(self) -> Outcome | None:
+        last = self.events[-1] if self.events else None
+        return last if self.finished and isinstance(last, Done | Failed) else None
+
+
+class ConversationGate:
+    """One turn at a time per conversation, with a bounded queue behind it."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0  # running + waiting
+
+
+def outcome_of(events: list[dict[str, Any]] | None) -> Outcome | None:
+    """The final event among stored event dicts, if the turn finished with one."""
+    if not events:
+        return None
+    last = event_from_dict(events[-1])
+    return last if isinstance(last, Done | Failed) else None
