@@ -1,4 +1,4 @@
-"""`frontdesk serve | chat | db upgrade | mcp | apikey` — the command line."""
+"""`frontdesk serve | chat | db upgrade | mcp | apikey | worker` — the command line."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from frontdesk.cli_data import add_commands as add_data_commands
 from frontdesk.cli_mcp import add_commands as add_mcp_commands
+from frontdesk.cli_worker import add_commands as add_worker_commands
 from frontdesk.config import Settings, get_settings
 
 
@@ -134,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=cmd_db)
     add_mcp_commands(sub)
     add_data_commands(sub)
+    add_worker_commands(sub)
     return parser
 
 

@@ -245,11 +245,27 @@ class Settings(BaseSettings):
         default=False,
         description="Apply the plans' limits (helpers, connections, team members): 403 naming the limit.",
     )
+    stripe_secret_key: str | None = Field(
+        default=None, description="Stripe API key; unset: /billing answers 503."
+    )
+    stripe_webhook_secret: str | None = Field(
+        default=None, description="Checks Stripe-Signature on /billing/webhook."
+    )
+    stripe_prices: dict[str, str] = Field(
+        default_factory=dict, description='Stripe price id per plan (JSON: {"start": "price_…", "grow": …}).'
+    )
+    stripe_api_base: str | None = Field(default=None, description="Stripe API base (a local fake in tests).")
+    billing_return_url: str | None = Field(
+        default=None, description="Where checkout and the portal send people back (default: public URL)."
+    )
     # Work without a chat: the job queue, the scheduler, webhooks (README "Jobs, schedules, webhooks").
     job_queue: str = Field(
         default="default", max_length=64, description="Whose jobs this process runs (many queues, one store)."
     )
     job_workers: int = Field(default=4, ge=0, description="Jobs run at once; 0 = this process runs none.")
+    redis_url: str | None = Field(
+        default=None, description="redis://… : jobs go through Redis to every process (`frontdesk worker`)."
+    )
     job_poll_seconds: float = Field(default=1.0, gt=0, description="How often due jobs are looked for.")
     job_retry_base_seconds: float = Field(
         default=2.0, gt=0, description="First retry delay of an outbound call; doubles each attempt."

@@ -5,8 +5,10 @@ are published for the account."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from frontdesk.agent.departments import load_departments
 from frontdesk.agent.events import Done
 from frontdesk.agent.turns import TurnRunner
 from frontdesk.errors import ToolFailure
@@ -17,9 +19,14 @@ from frontdesk.types import InboundMessage
 
 
 def agent_task(turns: TurnRunner) -> TaskFn:
+    departments = set(load_departments())
+
     async def run(ctx: ToolContext, params: dict[str, Any]) -> dict[str, Any]:
         ctx.require("chat")
-        handle = await turns.submit(InboundMessage(ctx.principal, params["message"], channel="scheduler"))
+        principal = ctx.principal  # `agent` (a department) is the router's prior, as a user's department is
+        if params.get("agent") in departments:
+            principal = replace(principal, department=params["agent"])
+        handle = await turns.submit(InboundMessage(principal, params["message"], channel="scheduler"))
         status = {"agentId": "scheduler", "status": "processing", "currentTask": params["message"][:200]}
         ctx.db.events.publish(
             Event(ctx.principal.account_id, "agent.status", status | {"turnId": handle.turn_id})

@@ -19,6 +19,7 @@ from frontdesk.api.routes import (
     api_keys,
     audit,
     auth,
+    billing,
     chat,
     connections,
     contacts,
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     for router in (password.router, accounts.router, team.router, tenants.router):  # teams of people
         app.include_router(router)
-    for router in (admin.router, audit.router):  # admin and the audit trail
+    for router in (admin.router, audit.router, billing.router):  # admin, the audit trail, billing
         app.include_router(router)
     for router in (scheduler.router, webhooks_in.router, webhooks_out.router, notifications.router):
         app.include_router(router)  # work without a chat (api/background.py)

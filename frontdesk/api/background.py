@@ -15,7 +15,7 @@ from frontdesk.storage.db import Database
 from frontdesk.tools.helpers.net import OutboundHttp
 from frontdesk.tools.jobs.insight_tasks import InsightTasks
 from frontdesk.tools.jobs.queue import JobQueue
-from frontdesk.tools.jobs.schedule import ScheduledRuns, Scheduler
+from frontdesk.tools.jobs.scheduler import ScheduledRuns, Scheduler
 from frontdesk.tools.jobs.tasks import TASKS
 from frontdesk.tools.notifications import LeadNotifier
 from frontdesk.tools.webhooks.inbound import InboundProcessor
@@ -34,8 +34,7 @@ class Background:
     async def start(self) -> None:
         await self.fanout.start()
         await self.notifier.start()
-        if self.queue.concurrency > 0:
-            await self.queue.start()
+        await self.queue.start()
         if self.scheduler is not None:
             await self.scheduler.start()
 
@@ -54,6 +53,7 @@ def build_background(settings: Settings, db: Database, turns: TurnRunner) -> Bac
         concurrency=settings.job_workers,
         poll_seconds=settings.job_poll_seconds,
         retry_base_seconds=settings.job_retry_base_seconds,
+        redis_url=settings.redis_url,
     )
     ScheduledRuns(db, settings, TASKS | {"agent_task": agent_task(turns)}).install(queue)
     InboundProcessor(db, queue)

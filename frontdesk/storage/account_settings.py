@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.errors import Conflict, Forbidden, NotFound
 from frontdesk.storage import audit, plans
 from frontdesk.storage.db import Database
-from frontdesk.storage.ids import iso, utcnow
-from frontdesk.storage.models import Account, Membership, User
+from frontdesk.storage.ids import iso, new_id, utcnow
+from frontdesk.storage.models import Account, Connection, Membership, User
 from frontdesk.storage.team_models import AccountSettings, UserPreferences
+from frontdesk.types import ROLE_PERMISSIONS
 
 DEFAULT_PREFERENCES: dict[str, bool] = {
     "execution_failures": True,
@@ -140,7 +141,7 @@ async def update_account(
             "updated_at": iso(extra.updated_at),
         }
 
-    return await db.run_write(run)
+    return await db.run_write(run, retry_conflicts=True)
 
 
 async def switch_account(db: Database, user_id: str, account_id: str) -> None:
@@ -166,7 +167,7 @@ async def switch_account(db: Database, user_id: str, account_id: str) -> None:
             changes=audit.diff({"current_account_id": before}, {"current_account_id": account_id}),
         )
 
-    await db.run_write(run)
+    await db.run_write(run, retry_conflicts=True)
 
 
 async def get_preferences(session: AsyncSession, user_id: str) -> dict[str, bool]:
@@ -184,7 +185,7 @@ async def set_preferences(db: Database, user_id: str, changes: dict[str, bool]) 
         row.updated_at = utcnow()
         return DEFAULT_PREFERENCES | row.preferences
 
-    return await db.run_write(run)
+    return await db.run_write(run, retry_conflicts=True)
 
 
 async def update_profile(
@@ -218,4 +219,34 @@ async def update_profile(
             )
         return user
 
-    return await db.run_write(run)
+    return await db.run_write(run, retry_conflicts=True)
+
+
+async def create_account(db: Database, user_id: str, name: str) -> tuple[Account, Membership]:
+    """A new account (MIA's workspace) owned by the user, with its built-in CRM connection."""
+
+    async def run(s: AsyncSession) -> tuple[Account, Membership]:
+        account = Account(id=new_id("account"), name=name)
+        s.add(account)
+        await s.flush()
+        m = Membership(
+            account_id=account.id,
+            user_id=user_id,
+            role="Owner",
+            permissions=sorted(ROLE_PERMISSIONS["Owner"]),
+        )
+        s.add(m)
+        s.add(Connection(id=new_id("conn"), account_id=account.id, platform="native", name="frontdesk CRM"))
+        await s.flush()
+        audit.record(
+            s,
+            account_id=account.id,
+            user_id=user_id,
+            action="account.create",
+            resource_type="account",
+            resource_id=account.id,
+            changes={"name": {"before": None, "after": name}},
+        )
+        return account, m
+
+    return await db.run_write(run, retry_conflicts=True)

@@ -111,7 +111,7 @@ async def create_user(
         )
         return user_public(user, m)
 
-    return await db.run_write(run)
+    return await db.run_write(run, retry_conflicts=True)
 
 
 async def update_user(
@@ -171,7 +171,7 @@ async def update_user(
         )
         return user_public(user, m)
 
-    return await db.run_write(run)
+    return await db.run_write(run, retry_conflicts=True)
 
 
 async def _set_active(s: AsyncSession, user: User, account_id: str, active: bool) -> None:

@@ -7,6 +7,7 @@ the account's Owners and Admins. Staff read and answer them through the CRM MVP 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.errors import Conflict
 from frontdesk.storage.channel_models import ChannelEvent, LeadMessage, LeadThread, SmsInbox
 from frontdesk.storage.db import Database
-from frontdesk.storage.events import Event
+from frontdesk.storage.events import Event, lead_event_data
 from frontdesk.storage.helper_models import HelperNotification
 from frontdesk.storage.ids import new_id, utcnow
 from frontdesk.storage.models import Lead, Membership
@@ -106,18 +107,21 @@ async def record_inbound(
     account's lead with this phone (newest), or a new one (`source` sms). A repeated `external_id`
     (a Twilio retry) stores nothing and returns None."""
 
+    created: dict[str, Any] = {}
+
     async def write(s: AsyncSession) -> LeadMessage | None:
+        created.clear()
         lead = await s.scalar(
             select(Lead)
             .where(Lead.account_id == account_id, Lead.phone == phone)
             .order_by(Lead.created_at.desc())
             .limit(1)
         )
-        created = lead is None
         if lead is None:
             lead = Lead(id=new_id("lead"), account_id=account_id, name=phone, phone=phone, source="sms")
             s.add(lead)
             await s.flush()
+            created.update(lead_event_data(lead))
         thread = await _thread_for(s, lead, "sms")
         if external_id is not None:
             seen = await s.scalar(
@@ -154,6 +158,8 @@ async def record_inbound(
 
     msg = await db.run_write(write, retry_conflicts=True)
     if msg is not None:  # committed: the live bus hears it too (`/ws`, outbound webhooks)
+        if created:
+            db.events.publish(Event(account_id, "lead.created", dict(created)))
         db.events.publish(Event(account_id, "message.received", event_data(msg)))
     return msg
 

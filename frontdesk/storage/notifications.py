@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.errors import NotFound
 from frontdesk.storage.account_settings import get_preferences
 from frontdesk.storage.events import publish
-from frontdesk.storage.helper_models import HelperNotification
+from frontdesk.storage.helper_models import Execution, Helper, HelperNotification
 from frontdesk.storage.ids import iso, new_id, utcnow
 from frontdesk.storage.job_models import Notification
 from frontdesk.storage.models import Membership
@@ -55,6 +55,24 @@ async def notify(
         ids.append(note.id)
         publish(session, account_id, "notification.created", {"id": note.id, "type": type_, "title": title})
     return ids
+
+
+async def execution_failed(session: AsyncSession, execution_id: str, error: str) -> None:
+    """Tell the user who queued a helper execution that it failed (`execution_failures`)."""
+    execution = await session.get(Execution, execution_id)
+    if execution is None or execution.user_id is None:
+        return
+    helper = await session.get(Helper, execution.helper_id) if execution.helper_id else None
+    await notify(
+        session,
+        account_id=execution.account_id,
+        user_ids=[execution.user_id],
+        type_="system",
+        title=f"Helper {helper.name if helper else execution.helper_id!r} failed",
+        message=error[:2000],
+        data={"executionId": execution.id, "helperId": execution.helper_id},
+        preference="execution_failures",
+    )
 
 
 async def staff(session: AsyncSession, account_id: str) -> list[str]:

@@ -79,7 +79,7 @@ async def change_password(
             s, outbox.render("password_changed", user.email, email=user.email), account_id, smtp=smtp
         )
 
-    await db.run_write(run)
+    await db.run_write(run, retry_conflicts=True)
 
 
 async def forgot_password(db: Database, email: str, policy: ResetPolicy) -> str | None:
@@ -117,7 +117,7 @@ async def forgot_password(db: Database, email: str, policy: ResetPolicy) -> str 
         mail = outbox.render("password_reset", user.email, code=code, minutes=policy.minutes)
         return outbox.queue(s, mail, user.current_account_id, smtp=policy.smtp).id
 
-    return await db.run_write(run)
+    return await db.run_write(run, retry_conflicts=True)
 
 
 async def reset_password(db: Database, email: str, code: str, new: str, policy: ResetPolicy) -> None:
@@ -166,5 +166,5 @@ async def reset_password(db: Database, email: str, code: str, new: str, policy: 
         )
         return True
 
-    if not await db.run_write(run):  # wrong guesses are counted (committed) before the 400
+    if not await db.run_write(run, retry_conflicts=True):  # wrong guesses are committed before the 400
         raise Invalid("Invalid or expired code", code="invalid_code")

@@ -1,5 +1,5 @@
 """Tables of working together: invitations, account settings, user preferences, password reset
-codes and the email outbox (migration `0011_teams`)."""
+codes, the email outbox and the account's Stripe billing state (migration `0011_teams`)."""
 
 from __future__ import annotations
 
@@ -74,3 +74,14 @@ class OutboxEmail(Base):
     status: Mapped[str] = mapped_column(String(16))  # logged | sent | failed
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountBilling(Base):
+    """An account's Stripe customer and subscription, as the last webhook (or checkout) left them."""
+
+    __tablename__ = "account_billing"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -7,6 +7,9 @@ changed and the Owner cannot be removed (403); nobody removes themselves (400); 
 pending invitation for the email is a 409. A removed member's refresh tokens for the account are
 revoked, and their access tokens stop working on the next request (`load_identity` reads the
 membership every time).
+
+Every write runs in `Database.run_write(..., retry_conflicts=True)`: a concurrent invitation of the
+same email (a unique clash on PostgreSQL) runs again, sees the other one and answers 409.
 """
 
 from __future__ import annotations
@@ -187,7 +190,7 @@ async def invite(db: Database, actor: Actor, account_id: str, email: str, role: 
         out["email_id"] = outbox.queue(s, mail, account_id, smtp=actor.smtp).id
         return out
 
-    return await db.run_write(run)
+    return await db.run_write(run, retry_conflicts=True)
 
 
 async def change_role(db: Database, actor: Actor, account_id: str, user_id: str, role: str) -> dict[str, Any]:
@@ -211,7 +214,7 @@ async def change_role(db: Database, actor: Actor, account_id: str, user_id: str,
         )
         return {"user_id": user_id, "role": role}
 
-    return await db.run_write(run)
+    return await db.run_write(run, retry_conflicts=True)
 
 
 async def remove(db: Database, actor: Actor, account_id: str, user_id: str) -> dict[str, Any]:
@@ -245,7 +248,7 @@ async def remove(db: Database, actor: Actor, account_id: str, user_id: str) -> d
         )
         return {"user_id": user_id}
 
-    return await db.run_write(run)
+    return await db.run_write(run, retry_conflicts=True)
 
 
 async def _member(s: AsyncSession, account_id: str, user_id: str) -> Membership:
@@ -308,7 +311,7 @@ async def accept_invitations(db: Database, user_id: str, email: str) -> list[str
             )
         return joined
 
-    return await db.run_write(run)
+    return await db.run_write(run, retry_conflicts=True)
 
 
 async def accept_invitation(db: Database, invitation_id: str, user_id: str) -> dict[str, Any]:
@@ -345,7 +348,7 @@ async def accept_invitation(db: Database, invitation_id: str, user_id: str) -> d
         )
         return invitation_public(inv)
 
-    return await db.run_write(run)
+    return await db.run_write(run, retry_conflicts=True)
 
 
 async def pending_for_account(session: AsyncSession, account_id: str) -> list[dict[str, Any]]:
@@ -364,3 +367,28 @@ async def pending_for_email(session: AsyncSession, email: str) -> list[dict[str,
         .order_by(Invitation.created_at)
     )
     return [invitation_public(i) for i in rows]
+
+
+async def revoke_invitation(
+    db: Database, actor: Actor, account_id: str, invitation_id: str
+) -> dict[str, Any]:
+    """Withdraw a pending invitation of the account (another account's, or a used one: 404)."""
+
+    async def run(s: AsyncSession) -> dict[str, Any]:
+        await require_manager(s, account_id, actor.user_id)
+        inv = await s.get(Invitation, invitation_id)
+        if inv is None or inv.account_id != account_id or inv.status != "pending":
+            raise NotFound("Invitation not found")
+        inv.status = "revoked"
+        audit.record(
+            s,
+            account_id=account_id,
+            user_id=actor.user_id,
+            action="member.invite_revoke",
+            resource_type="invitation",
+            resource_id=inv.id,
+            changes={"status": {"before": "pending", "after": "revoked"}},
+        )
+        return invitation_public(inv)
+
+    return await db.run_write(run, retry_conflicts=True)

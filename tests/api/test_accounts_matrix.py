@@ -14,6 +14,7 @@ from tests.conftest import auth, register
 
 PREFIXES = ("/accounts", "/api/tenants", "/admin", "/api/v1/audit-logs", "/internal/emails", "/auth/status")
 PREFIXES += ("/auth/password", "/auth/forgot-password", "/auth/reset-password", "/auth/profile")
+PREFIXES += ("/billing",)
 
 
 def _setup(client: httpx.Client) -> dict[str, Any]:
@@ -89,6 +90,8 @@ def test_no_cross_account_read_or_write(client: httpx.Client) -> None:
         json={"email": "y@example.com"},
     )
     call("GET", "/api/tenants/{tenant_id}/invites", f"/api/tenants/{acc}/invites", 404)
+    inv_path = f"/api/tenants/{acc}/invites/{w['invitation']}"
+    call("DELETE", "/api/tenants/{tenant_id}/invites/{invite_id}", inv_path, 404)
     r = client.post("/api/tenants/switch", json={"tenant_id": acc}, headers=b)
     assert r.status_code == 403
     seen.add(("post", "/api/tenants/switch"))
@@ -129,6 +132,7 @@ def test_no_cross_account_read_or_write(client: httpx.Client) -> None:
     ):
         call("GET", path, path, 200)
     call("PUT", "/accounts/preferences", "/accounts/preferences", 200, json={"weekly_summary": True})
+    call("POST", "/api/tenants", "/api/tenants", 201, json={"name": "Bravo Two"})
     call(
         "POST",
         "/admin/users",
@@ -154,6 +158,16 @@ def test_no_cross_account_read_or_write(client: httpx.Client) -> None:
         400,
         json={"email": w["a_email"], "code": "123456", "new_password": "Abcdefg1"},
     )
+
+    # Billing paths name no account (the token's is used); without Stripe keys they are 503.
+    for method, path in (
+        ("GET", "/billing"),
+        ("POST", "/billing/checkout/sessions"),
+        ("POST", "/billing/portal-session"),
+        ("GET", "/billing/invoices"),
+        ("POST", "/billing/webhook"),
+    ):
+        call(method, path, path, 503, json={"plan": "grow"} if path.endswith("sessions") else None)
 
     # A is untouched: still its name, its two members and its pending invitation.
     a = w["a"]

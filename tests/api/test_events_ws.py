@@ -13,17 +13,33 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from tests.agent.wire import running
 from tests.api.jobs_support import job_settings
+from tests.api.test_messages_api import text_to
+from tests.channels.fakes_twilio import FakeTwilio
+from tests.channels.test_sms import new_phone, sms_settings
 from tests.conftest import auth, register, serve
 
 
 @pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    with (
-        serve(job_settings(tmp_path_factory.mktemp("events-ws"))) as url,
-        httpx.Client(base_url=url, timeout=30) as c,
-    ):
+def twilio() -> Iterator[FakeTwilio]:
+    fake = FakeTwilio()
+    with running(fake.app()) as url:
+        fake.url = url
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory, twilio: FakeTwilio) -> Iterator[httpx.Client]:
+    """One server with the SMS door on (a local fake of Twilio), so the lead inbox can be texted."""
+    data_dir = tmp_path_factory.mktemp("events-ws")
+    sms = sms_settings(data_dir, twilio)
+    settings = job_settings(data_dir, **{k: getattr(sms, k) for k in SMS_KEYS})
+    with serve(settings) as url, httpx.Client(base_url=url, timeout=30) as c:
         yield c
+
+
+SMS_KEYS = ("public_url", "twilio_auth_token", "twilio_account_sid", "twilio_from_number", "twilio_api_base")
 
 
 def ws_url(api: httpx.Client) -> str:
@@ -83,7 +99,7 @@ def test_a_scheduled_agent_task_reports_its_status(api: httpx.Client) -> None:
         "name": "Morning brief",
         "schedule": {"cron": "0 7 * * *"},
         "task_type": "agent_task",
-        "task_params": {"message": "How many contacts do I have?"},
+        "task_params": {"message": "How many contacts do I have?", "agent": "sales"},
     }
     job = api.post("/scheduler/jobs", headers=headers, json=body).json()
     with connect(ws_url(api), additional_headers=headers) as ws:
@@ -97,3 +113,18 @@ def test_a_scheduled_agent_task_reports_its_status(api: httpx.Client) -> None:
     status = seen[types.index("agent.status")]["data"]
     assert status["status"] == "processing" and status["currentTask"] == "How many contacts do I have?"
     assert seen[-1]["data"]["conversationId"].startswith("conv:")
+
+
+def test_a_text_to_the_lead_inbox_reaches_the_socket(api: httpx.Client) -> None:
+    headers = auth(register(api))
+    number, phone = new_phone(), new_phone()
+    assert api.put("/api/inbox", headers=headers, json={"number": number, "enabled": True}).status_code == 200
+    with connect(ws_url(api), additional_headers=headers) as ws:
+        assert receive(ws)["type"] == "connected"
+        assert text_to(api, number, phone, "Hi, is this still available?").status_code == 200
+        created, received = receive(ws), receive(ws)
+    assert created["type"] == "lead.created" and created["data"]["phone"] == phone
+    assert created["data"]["source"] == "sms"
+    assert received["type"] == "message.received" and received["data"]["sender"] == "lead"
+    assert received["data"]["leadId"] == created["data"]["id"]
+    assert received["data"]["content"] == "Hi, is this still available?"

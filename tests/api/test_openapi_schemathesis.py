@@ -9,8 +9,9 @@ Every operation is covered; none is excluded. `POST /auth/logout` revokes the ac
 carries, so each of its requests logs in afresh instead of spending the shared token.
 
 The server has a data directory of its own (the fuzzer changes and deletes demo data), no rate
-limits, and the SMS and Teams doors configured with fake credentials (so they check signatures
-instead of answering 503). On the PostgreSQL pass it skips: it would fuzz the shared database.
+limits, and the SMS and Teams doors and Stripe billing configured with fake credentials (so they
+check signatures instead of answering 503). On the PostgreSQL pass it skips: it would fuzz the
+shared database.
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ def fuzz_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         teams_app_password="fuzz-teams-secret",
         teams_openid_url=f"{LOOPBACK}/openid",
         teams_token_url=f"{LOOPBACK}/token",
+        # billing is configured too (no prices, so nothing reaches Stripe's stand-in)
+        stripe_secret_key="sk_test_fuzz",
+        stripe_webhook_secret="whsec_fuzz",
+        stripe_api_base=LOOPBACK,
     )
     if not settings.resolved_database_url.startswith("sqlite"):
         pytest.skip("fuzzes its own database; runs on the SQLite pass")

@@ -129,6 +129,8 @@ def test_run_now_runs_sets_last_run_and_notifies_with_the_result(api: httpx.Clie
     assert note["message"] == result["summary"] and result["conversation_id"].startswith("conv:")
     conv = api.get(f"/chat/conversations/{result['conversation_id']}", headers=headers)
     assert conv.status_code == 200, conv.text  # the turn is stored in the owner's conversation
+    listed = api.get("/chat/conversations", headers=headers, params={"channel": "scheduler"}).json()
+    assert [c["conversation_id"] for c in listed["conversations"]] == [result["conversation_id"]]
 
 
 def test_a_restart_in_between_loses_nothing(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ each step with who did it."""
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -215,3 +216,43 @@ def test_the_mia_face_is_the_same_accounts(client: httpx.Client) -> None:
     assert client.get("/api/tenants/current", headers=auth(switched)).json()["tenant"]["role"] == "viewer"
     assert client.delete(f"/api/tenants/{tenant}/members/{other_id}", headers=owner).json()["success"] is True
     assert client.get("/api/tenants/current", headers=auth(switched)).status_code == 401
+
+
+def test_concurrent_invitations_of_one_email_answer_one_201_and_409s(client: httpx.Client) -> None:
+    tokens = register(client, "Racer")
+    owner = auth(tokens)
+    team = f"/accounts/{tokens['account']['account_id']}/team"  # type: ignore[index]
+    email = _email("raced")
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        statuses = sorted(
+            pool.map(lambda _: client.post(team, json={"email": email}, headers=owner).status_code, range(5))
+        )
+    assert statuses == [201, 409, 409, 409, 409]
+
+
+def test_workspaces_are_created_and_invites_revoked(client: httpx.Client) -> None:
+    owner_tokens = register(client, "Maker")
+    owner = auth(owner_tokens)
+    r = client.post("/api/tenants", json={"name": "Second Shop"}, headers=owner)
+    assert r.status_code == 201, r.text
+    created = r.json()["tenant"]
+    assert created["slug"] == "second-shop" and created["role"] == "owner" and created["is_active"] is False
+    names = {w["name"] for w in client.get("/api/tenants", headers=owner).json()["workspaces"]}
+    assert "Second Shop" in names and len(names) == 2
+    detail = client.get(f"/api/tenants/{created['id']}", headers=owner).json()
+    assert detail["member_count"] == 1 and detail["connected_platforms"] == ["native"]
+
+    invited = _email("revoked")
+    invite = client.post(
+        f"/api/tenants/{created['id']}/invites", json={"email": invited}, headers=owner
+    ).json()
+    invite_id = invite["invite"]["invitation_id"]
+    r = client.delete(f"/api/tenants/{created['id']}/invites/{invite_id}", headers=owner)
+    assert r.status_code == 200 and r.json()["invite"]["status"] == "revoked"
+    assert client.get(f"/api/tenants/{created['id']}/invites", headers=owner).json()["invites"] == []
+    assert (
+        client.delete(f"/api/tenants/{created['id']}/invites/{invite_id}", headers=owner).status_code == 404
+    )
+    # Registering with a revoked invitation's email joins nothing.
+    r = client.post("/auth/register", json={"email": invited, "password": "correct-horse-1", "name": "Late"})
+    assert len(client.get("/api/tenants", headers=auth(r.json())).json()["workspaces"]) == 1

@@ -1,7 +1,8 @@
 """The job queue on a real store (`tools/jobs/queue.py`): a job runs once and records its result,
 `Retry` backs off until the attempts are spent, errors and budgets are recorded, a job kicked twice
 or by two queues on one store runs once, stale running jobs are failed and queued ones found by the
-dispatcher, cancel stops a running job; and the scheduler fires a due run exactly once."""
+dispatcher, cancel stops a running job; the scheduler fires a due run exactly once; a failed helper
+execution notifies the user who queued it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncio
 import itertools
 import uuid
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
@@ -18,9 +20,15 @@ from frontdesk.storage import jobs as rows
 from frontdesk.storage.db import Database
 from frontdesk.storage.ids import utcnow
 from frontdesk.storage.job_models import Job, ScheduledJob
+from frontdesk.storage.notifications import list_notifications
+from frontdesk.tools.base import ToolContext
+from frontdesk.tools.helpers import manage
+from frontdesk.tools.helpers.tools import invoke_helper
+from frontdesk.tools.helpers.worker import ExecutionWorker
 from frontdesk.tools.jobs.queue import JobQueue, JobRun, Retry
-from frontdesk.tools.jobs.schedule import Scheduler, check_cron, next_run
-from tests.conftest import demo_identity
+from frontdesk.tools.jobs.schedule import check_cron, next_run
+from frontdesk.tools.jobs.scheduler import Scheduler
+from tests.conftest import _settings, demo_identity, new_identity
 
 
 def queue(db: Database, name: str | None = None, **kw: Any) -> JobQueue:
@@ -218,3 +226,17 @@ async def test_the_scheduler_fires_a_due_run_exactly_once(db: Database) -> None:
     async with db.write() as s:
         await s.execute(update(ScheduledJob).where(ScheduledJob.id == sched_id).values(is_active=False))
         await s.commit()
+
+
+async def test_a_failed_helper_execution_notifies_its_user(db: Database) -> None:
+    ctx = ToolContext((await new_identity(db, "Runner")).principal(), db, _settings(Path("/nonexistent")))
+    helper = await manage.create_helper(ctx, name="Tagger", helper_type="notify", config={"title": "x"})
+    queued = await invoke_helper(ctx, helper["helper_id"])
+    await manage.update_helper(ctx, helper["helper_id"], {"enabled": False})  # disabled before it runs
+    await ExecutionWorker(db).run_pending()
+    async with db.session() as s:
+        found = await list_notifications(
+            s, ctx.principal.account_id, ctx.principal.user_id, status="unread", type_="system", limit=10
+        )
+    (note,) = [n for n in found["notifications"] if n["data"].get("executionId") == queued["execution_id"]]
+    assert note["title"] == "Helper 'Tagger' failed" and "disabled" in note["message"]

@@ -75,7 +75,7 @@ def message_public(m: Message) -> dict[str, Any]:
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 ChannelFilter = Annotated[
-    Literal["web", "sms", "teams", "voice", "mcp", "cli"] | None,
+    Literal["web", "sms", "teams", "voice", "mcp", "cli", "scheduler"] | None,
     Query(description="Only conversations started on this door."),
 ]
 

@@ -2,8 +2,7 @@
 under MIA's paths and shapes (roles in lower case, `joined_at`, `workspaces`). One model, two faces:
 every route here calls the storage functions `/accounts` and its team routes use.
 
-Not built (yet): creating and deleting workspaces, revoking an invite, and the public invite-details
-page."""
+Not built (yet): deleting a workspace and the public invite-details page."""
 
 from __future__ import annotations
 
@@ -22,9 +21,11 @@ from frontdesk.api.routes.password import send_later
 from frontdesk.api.routes.team import actor
 from frontdesk.api.schemas.team import (
     InviteAccepted,
+    TenantCreated,
     TenantCurrent,
     TenantDetail,
     TenantInvite,
+    TenantInviteRevoked,
     TenantInvites,
     TenantList,
     TenantMembers,
@@ -37,6 +38,10 @@ from frontdesk.storage.models import Account, Connection, Membership
 
 router = APIRouter(prefix="/api/tenants", tags=["tenants"])
 RolePattern = r"^(?i:admin|member|viewer)$"
+
+
+class TenantIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
 
 
 class TenantSwitchIn(BaseModel):
@@ -84,6 +89,17 @@ async def list_tenants(identity: CurrentIdentity, services: ServicesDep) -> dict
     async with services.db.session() as s:
         rows = await account_settings.memberships(s, identity.user.id)
     return {"workspaces": [tenant(m, a, identity.account.id) for m, a in rows], "total": len(rows)}
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=TenantCreated, responses=errors(401, 422)
+)
+async def create_tenant(body: TenantIn, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    """A new workspace (account) with you as its owner; switch to it to work in it."""
+    account, m = await account_settings.create_account(
+        services.db, identity.user.id, body.name.strip() or body.name
+    )
+    return {"success": True, "tenant": tenant(m, account, identity.account.id)}
 
 
 @router.get("/current", response_model=TenantCurrent, responses=errors(401))
@@ -204,3 +220,14 @@ async def tenant_invites(tenant_id: str, identity: CurrentIdentity, services: Se
     async with services.db.session() as s:
         await teams.membership_of(s, tenant_id, identity.user.id)
         return {"invites": await teams.pending_for_account(s, tenant_id)}
+
+
+@router.delete(
+    "/{tenant_id}/invites/{invite_id}", response_model=TenantInviteRevoked, responses=errors(401, 403, 404)
+)
+async def revoke_invite(
+    tenant_id: str, invite_id: str, identity: CurrentIdentity, services: ServicesDep
+) -> dict[str, Any]:
+    """Withdraw a pending invitation (needs `can_manage_team`)."""
+    inv = await teams.revoke_invitation(services.db, actor(identity, services), tenant_id, invite_id)
+    return {"success": True, "invite": inv}

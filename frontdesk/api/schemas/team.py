@@ -302,3 +302,57 @@ class InviteAccepted(Public):
     success: bool
     workspace: TenantRef
     role: str
+
+
+class BillingInfo(Public):
+    plan: str
+    status: str | None
+    price_monthly: int | None
+    renews_at: int | None
+    trial_ends_at: int | None
+    cancel_at: int | None
+    stripe_customer_id: str | None
+    usage: dict[str, int]
+    limits: dict[str, int | None]
+
+
+class CheckoutSession(Public):
+    url: str
+    session_id: str
+
+
+class PortalSession(Public):
+    url: str
+
+
+class Invoice(Public):
+    id: str
+    number: str | None
+    status: str | None
+    amount_due: int
+    amount_paid: int
+    currency: str
+    created: int
+    hosted_invoice_url: str | None
+    invoice_pdf: str | None
+
+
+class InvoiceList(Public):
+    invoices: list[Invoice]
+    count: int
+
+
+class WebhookReceived(Public):
+    received: bool
+    type: str
+    applied: bool
+
+
+class TenantCreated(Public):
+    success: bool
+    tenant: Tenant
+
+
+class TenantInviteRevoked(Public):
+    success: bool
+    invite: InvitationPublic

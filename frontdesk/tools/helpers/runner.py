@@ -14,6 +14,7 @@ from frontdesk.errors import FrontdeskError, NotFound
 from frontdesk.storage.db import Database
 from frontdesk.storage.helper_executions import finish_execution
 from frontdesk.storage.helper_models import Execution, Helper
+from frontdesk.storage.notifications import execution_failed
 from frontdesk.tools.helpers.base import HelperInput, HelperRun, HelperTypes
 from frontdesk.tools.helpers.net import OutboundHttp
 
@@ -73,3 +74,5 @@ async def run_execution(
         await finish_execution(session, execution_id, output=output, error=error, duration_ms=duration_ms)
     if cancelled:
         raise asyncio.CancelledError
+    if error is not None:  # the user who queued it hears about it (unless they turned that off)
+        await db.run_write(lambda s: execution_failed(s, execution_id, error))

@@ -7,12 +7,14 @@
 registered for the job's `kind` under the job's time budget and records `result` or `error`. A
 handler raising `Retry` is put back in the queue with exponential backoff until `max_attempts`.
 
-The broker is taskiq's `InMemoryBroker`: tasks run on this process's event loop. The rows are the
-source of truth, so nothing is lost when the process stops: on start (and every minute) jobs left
-`running` past their budget are marked failed, and a dispatcher kicks every due `queued` job —
-those a restart left behind, retries whose backoff has passed, and jobs queued by processes that do
-not run jobs (the CLI, stdio MCP). Several processes may share one database: each takes jobs of
-its `queue` name only.
+The broker is taskiq's `InMemoryBroker` by default: tasks run on this process's event loop. With a
+Redis URL it is `taskiq_redis.ListQueueBroker` (the `redis` extra): a kick goes to a Redis list
+that every process of the queue (the servers and `frontdesk worker`s) consumes with taskiq's
+`Receiver`. The rows are the source of truth either way, so nothing is lost when a process stops:
+on start (and every minute) jobs left `running` past their budget are marked failed, and a
+dispatcher kicks every due `queued` job — those a restart left behind, retries whose backoff has
+passed, jobs queued by processes that run none, and kicks whose message was lost (again after
+`REKICK_SECONDS`). Several deployments may share one database: each takes jobs of its `queue` only.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from taskiq import InMemoryBroker
+from taskiq import AsyncBroker, InMemoryBroker
+from taskiq.receiver import Receiver
 
 from frontdesk.errors import FrontdeskError
 from frontdesk.storage import jobs as rows
@@ -36,6 +39,18 @@ log = logging.getLogger(__name__)
 SWEEP_EVERY_SECONDS = 60.0
 STALE_GRACE_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 300.0
+REKICK_SECONDS = 30.0  # a kicked job still queued after this is kicked again (its message was lost)
+
+
+def make_broker(redis_url: str | None, queue: str, concurrency: int) -> AsyncBroker:
+    """The in-memory broker, or a Redis list per queue when `redis_url` is set."""
+    if not redis_url:
+        return InMemoryBroker(max_async_tasks=max(concurrency, 1), propagate_exceptions=False)
+    try:
+        from taskiq_redis import ListQueueBroker
+    except ImportError as e:
+        raise RuntimeError("FRONTDESK_REDIS_URL needs taskiq-redis: pip install 'frontdesk[redis]'") from e
+    return ListQueueBroker(redis_url, queue_name=f"frontdesk:jobs:{queue}")
 
 
 class Retry(Exception):
@@ -73,13 +88,14 @@ class JobQueue:
         concurrency: int = 4,
         poll_seconds: float = 1.0,
         retry_base_seconds: float = 1.0,
+        redis_url: str | None = None,
     ) -> None:
         self.db = db
         self.queue = queue
         self.concurrency = concurrency
         self.poll_seconds = poll_seconds
         self.retry_base_seconds = retry_base_seconds
-        self.broker = InMemoryBroker(max_async_tasks=max(concurrency, 1), propagate_exceptions=False)
+        self.broker = make_broker(redis_url, queue, concurrency)
 
         async def run_job(job_id: str) -> None:  # a plain function: taskiq renames what it registers
             await self._run(job_id)
@@ -87,7 +103,9 @@ class JobQueue:
         self._task = self.broker.register_task(run_job, task_name="frontdesk.run_job")
         self._handlers: dict[str, Handler] = {}
         self._listeners: list[Listener] = []
-        self._kicked: set[str] = set()
+        self._kicked: dict[str, float] = {}  # job id -> when this process kicked it
+        self._receiver: asyncio.Task[None] | None = None
+        self._finish = asyncio.Event()
         self._running: dict[str, asyncio.Task[Any]] = {}
         self._dispatcher: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
@@ -137,9 +155,11 @@ class JobQueue:
 
     async def kick(self, job_id: str) -> None:
         """Hand a queued job to the broker (once per process until it has been tried)."""
-        if self._dispatcher is None or self._stopping or job_id in self._kicked:
+        if self._dispatcher is None or self._stopping:
             return
-        self._kicked.add(job_id)
+        if time.monotonic() - self._kicked.get(job_id, -REKICK_SECONDS) < REKICK_SECONDS:
+            return
+        self._kicked[job_id] = time.monotonic()
         await self._task.kiq(job_id)
 
     async def cancel(self, job_id: str) -> bool:
@@ -150,12 +170,27 @@ class JobQueue:
             task.cancel()
         return cancelled
 
+    @property
+    def uses_redis(self) -> bool:
+        return not isinstance(self.broker, InMemoryBroker)
+
     async def start(self) -> None:
-        if self._dispatcher is not None:
+        """Start dispatching (and, with workers, running) jobs. In memory with no workers this does
+        nothing: jobs stay queued for a process that runs them. With Redis and no workers the
+        process only kicks jobs into Redis for `frontdesk worker`s."""
+        if self._dispatcher is not None or (self.concurrency == 0 and not self.uses_redis):
             return
         self._stopping = False
         await self.broker.startup()
         await self.sweep()
+        if self.uses_redis and self.concurrency > 0:  # consume the Redis list of this queue
+            self._finish = asyncio.Event()
+            receiver = Receiver(
+                self.broker, max_async_tasks=self.concurrency, propagate_exceptions=False, run_startup=False
+            )
+            self._receiver = asyncio.create_task(
+                receiver.listen(self._finish), name=f"jobs-{self.queue}-receiver"
+            )
         self._wake = asyncio.Event()
         self._dispatcher = asyncio.create_task(self._dispatch(), name=f"jobs-{self.queue}")
 
@@ -167,13 +202,21 @@ class JobQueue:
         self._dispatcher.cancel()
         await asyncio.gather(self._dispatcher, return_exceptions=True)
         self._dispatcher = None
+        if self._receiver is not None:  # stop taking messages; what it holds stays in the rows
+            self._finish.set()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._receiver), grace_seconds)
+            self._receiver.cancel()
+            await asyncio.gather(self._receiver, return_exceptions=True)
+            self._receiver = None
         running = list(self._running.values())
         if running:
             _, pending = await asyncio.wait(running, timeout=grace_seconds)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
-        await self.broker.wait_all()
+        if isinstance(self.broker, InMemoryBroker):
+            await self.broker.wait_all()
         await self.broker.shutdown()
         self._kicked.clear()
 
@@ -196,6 +239,8 @@ class JobQueue:
                     due = await rows.due(s, self.queue)
                 for job_id in due:
                     await self.kick(job_id)
+                now = time.monotonic()  # forget old kicks (another process may have run them)
+                self._kicked = {k: t for k, t in self._kicked.items() if now - t < REKICK_SECONDS}
                 if time.monotonic() - last_sweep > SWEEP_EVERY_SECONDS:
                     last_sweep = time.monotonic()
                     await self.sweep()
@@ -207,10 +252,12 @@ class JobQueue:
 
     async def _run(self, job_id: str) -> None:
         """The taskiq task: claim, run the handler, record the end."""
+        if self._stopping:  # kicked before the stop: it stays queued for the next start
+            return
         try:
             job = await self.db.run_write(lambda s: rows.claim(s, job_id))
         finally:
-            self._kicked.discard(job_id)
+            self._kicked.pop(job_id, None)
         if job is None:
             return
         task = asyncio.current_task()

@@ -1,22 +1,11 @@
 """Scheduled jobs (Mezzofy `/scheduler/jobs`): cron checked and next runs computed by `croniter` in
-the job's time zone, the per-user cap, and the `Scheduler` that fires due runs onto the job queue.
-
-A run is the job kind `scheduled_run` (payload `{schedule_id}`); its handler loads the schedule and
-its owner, and calls the task type's function (`ScheduledTasks`: `agent_task`, `helper_run`,
-`data_sync`, `insight_report`; `agent_task` is added by the agent layer) as the owner, with channel
-`scheduler`. When it ends, the schedule records `last_status` / `last_error` and the owner gets a
-notification with the result.
-
-Exactly once with several instances: the scheduler claims a due run by moving the row's `next_run`
-on with a conditional update, in the same write transaction that adds the run's job.
+the job's time zone (15 minutes apart at least), task parameters checked per task type, the
+per-user cap of active jobs, CRUD and "run now". What fires and runs them is `scheduler.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -26,19 +15,13 @@ from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.config import Settings
 from frontdesk.errors import Invalid, RateLimited
-from frontdesk.storage import jobs as job_rows
 from frontdesk.storage import schedules as rows
-from frontdesk.storage.accounts import load_identity
-from frontdesk.storage.db import Database
 from frontdesk.storage.ids import iso, utcnow
-from frontdesk.storage.job_models import Job, ScheduledJob
-from frontdesk.storage.notifications import notify
+from frontdesk.storage.job_models import ScheduledJob
 from frontdesk.tools.base import ToolContext
-from frontdesk.tools.jobs.queue import JobQueue, JobRun
+from frontdesk.tools.jobs.queue import JobQueue
 
-log = logging.getLogger(__name__)
 MAX_ACTIVE_PER_USER = 10
 MIN_INTERVAL = timedelta(minutes=15)
 CHECKED_RUNS = 200  # consecutive runs compared for the minimum interval
@@ -53,7 +36,11 @@ class _Params(BaseModel):
 
 class AgentTaskParams(_Params):
     message: str = Field(min_length=1, max_length=4000)
-    agent: str | None = Field(default=None, max_length=64, description="Recorded; the router still routes.")
+    agent: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A department the router prefers (it may still pick another).",
+    )
 
 
 class HelperRunParams(_Params):
@@ -205,108 +192,3 @@ async def run_now(ctx: ToolContext, queue: JobQueue, schedule_id: str) -> dict[s
         RUN_KIND, {"schedule_id": row.id}, account_id=row.account_id, user_id=row.user_id, budget_seconds=600
     )
     return {"job_id": row.id, "task_id": task_id, "status": "queued"}
-
-
-class ScheduledRuns:
-    """The `scheduled_run` job handler and its end listener (records the end, notifies the owner)."""
-
-    def __init__(self, db: Database, settings: Settings, tasks: dict[str, TaskFn]) -> None:
-        self.db, self.settings, self.tasks = db, settings, tasks
-
-    def install(self, queue: JobQueue) -> None:
-        queue.register(RUN_KIND, self.run)
-        queue.on_finish(self.finished)
-
-    async def run(self, job: JobRun) -> dict[str, Any]:
-        schedule_id = job.payload["schedule_id"]
-        row = await self.db.run_write(lambda s: rows.record_start(s, schedule_id, job.job_id))
-        if row is None:
-            raise Invalid("The scheduled job was deleted")
-        fn = self.tasks.get(row.task_type)
-        if fn is None:
-            raise Invalid(f"Task type {row.task_type} cannot run in this process")
-        async with self.db.session() as s:
-            principal = (await load_identity(s, row.user_id, row.account_id)).principal("scheduler")
-        result = await fn(ToolContext(principal, self.db, self.settings), dict(row.task_params))
-        return {"schedule_id": row.id, "task_type": row.task_type} | result
-
-    async def finished(self, job: Job, status: str, result: dict[str, Any] | None, error: str | None) -> None:
-        if job.kind != RUN_KIND:
-            return
-        schedule_id = job.payload.get("schedule_id", "")
-
-        async def write(s: AsyncSession) -> None:
-            await rows.record_end(s, schedule_id, status, error)
-            row = await s.get(ScheduledJob, schedule_id)
-            name = row.name if row is not None else schedule_id
-            summary = (result or {}).get("summary") or error or "done"
-            await notify(
-                s,
-                account_id=job.account_id or "",
-                user_ids=[job.user_id or ""],
-                type_="system",
-                title=f"Scheduled job {name!r} {status}",
-                message=str(summary)[:2000],
-                data={"jobId": schedule_id, "taskId": job.id, "status": status}
-                | ({"result": result} if result else {}),
-                preference="execution_failures" if status == "failed" else None,
-            )
-
-        await self.db.run_write(write)
-
-
-class Scheduler:
-    """Fires due schedules: every `tick_seconds`, each due row is claimed (its `next_run` moved on)
-    and its run queued in one write transaction."""
-
-    def __init__(self, db: Database, queue: JobQueue, tick_seconds: float = 15.0) -> None:
-        self.db, self.queue, self.tick_seconds = db, queue, tick_seconds
-        self._task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="scheduler")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def tick(self) -> list[str]:
-        """Fire every due schedule this instance wins; returns the queued job ids."""
-        now = utcnow()
-        async with self.db.session() as s:
-            due = await rows.due(s, now)
-        fired = []
-        for row in due:
-
-            async def write(s: AsyncSession, row: ScheduledJob = row) -> str | None:
-                following = next_run(row.cron_expression, row.timezone, after=now)
-                if not await rows.claim_run(s, row, following):
-                    return None
-                job = job_rows.add_job(
-                    s,
-                    kind=RUN_KIND,
-                    payload={"schedule_id": row.id},
-                    account_id=row.account_id,
-                    user_id=row.user_id,
-                    queue=self.queue.queue,
-                    budget_seconds=600,
-                )
-                return job.id
-
-            job_id = await self.db.run_write(write)
-            if job_id is not None:
-                fired.append(job_id)
-                await self.queue.kick(job_id)
-        return fired
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("scheduler tick failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.sleep(self.tick_seconds)

@@ -20,7 +20,7 @@ import secrets
 import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid, NotFound, ToolFailure
@@ -81,16 +81,12 @@ async def create_subscription(
     secret = "whsec_" + secrets.token_urlsafe(32)
 
     async def write(s: AsyncSession) -> WebhookSubscription:
-        count = len(
-            list(
-                await s.scalars(
-                    select(WebhookSubscription.id).where(
-                        WebhookSubscription.account_id == ctx.principal.account_id
-                    )
-                )
-            )
+        count = await s.scalar(
+            select(func.count())
+            .select_from(WebhookSubscription)
+            .where(WebhookSubscription.account_id == ctx.principal.account_id)
         )
-        if count >= MAX_SUBSCRIPTIONS:
+        if (count or 0) >= MAX_SUBSCRIPTIONS:
             raise Invalid(f"At most {MAX_SUBSCRIPTIONS} webhooks per account")
         sub = WebhookSubscription(
             id=new_id("webhook"),

@@ -1,5 +1,5 @@
 """teams: invitations, account settings, user preferences, password reset codes, email outbox,
-audit log
+account billing, audit log
 
 Revision ID: 0011_teams
 Revises: 0002
@@ -78,6 +78,16 @@ def upgrade() -> None:
     op.create_index("ix_email_outbox_to_email", "email_outbox", ["to_email"])
     op.create_index("ix_email_outbox_account_created", "email_outbox", ["account_id", "created_at"])
     op.create_table(
+        "account_billing",
+        sa.Column("account_id", sa.String(length=64), primary_key=True),
+        sa.Column("stripe_customer_id", sa.String(length=64), nullable=True),
+        sa.Column("stripe_subscription_id", sa.String(length=64), nullable=True),
+        sa.Column("status", sa.String(length=32), nullable=True),
+        sa.Column("updated_at", _TZ, nullable=False),
+        sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], ondelete="CASCADE"),
+        sa.UniqueConstraint("stripe_customer_id"),
+    )
+    op.create_table(
         "audit_log",
         sa.Column("id", sa.String(length=64), primary_key=True),
         sa.Column("account_id", sa.String(length=64), nullable=True),
@@ -98,6 +108,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("audit_log")
+    op.drop_table("account_billing")
     op.drop_table("email_outbox")
     op.drop_table("password_reset_codes")
     op.drop_table("user_preferences")
