@@ -63,6 +63,37 @@ def webm_opus(wav: bytes) -> bytes:
     return out.getvalue()
 
 
+def webm_video(wav: bytes, fps: int = 10) -> bytes:
+    """A real video: a VP8 picture track (changing grey frames) and the WAV as an Opus track, in WebM
+    (what a phone or a screen recorder uploads); only its audio track has words in it."""
+    import av
+    import numpy as np
+
+    out = io.BytesIO()
+    with av.open(io.BytesIO(wav)) as source, av.open(out, mode="w", format="webm") as target:
+        video = target.add_stream("libvpx", rate=fps)
+        video.width, video.height, video.pix_fmt = 160, 120, "yuv420p"
+        audio = target.add_stream("libopus", rate=48_000, layout="mono")
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=48_000)
+        frames = list(source.decode(audio=0))
+        seconds = sum(f.samples for f in frames) / frames[0].sample_rate
+        for i in range(int(seconds * fps) + 1):
+            picture = np.full((120, 160, 3), (i * 8) % 255, dtype=np.uint8)
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
+            frame.pts = i
+            for packet in video.encode(frame):
+                target.mux(packet)
+        for packet in video.encode(None):
+            target.mux(packet)
+        for frame in frames:
+            for resampled in resampler.resample(frame):
+                for packet in audio.encode(resampled):
+                    target.mux(packet)
+        for packet in audio.encode(None):
+            target.mux(packet)
+    return out.getvalue()
+
+
 def text_image(lines: list[str], fmt: str = "PNG", size: tuple[int, int] = (720, 300)) -> bytes:
     """Black text on white, one line per entry, in Pillow's built-in scalable font."""
     from PIL import Image, ImageDraw, ImageFont

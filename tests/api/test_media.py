@@ -17,7 +17,7 @@ from frontdesk.api.routes.media import get_page_fetcher
 from frontdesk.tools.helpers.net import OutboundHttp
 from tests.api.live_server import serve_app
 from tests.conftest import _settings, auth, register
-from tests.media_samples import docx_file, needs_speech_tools, pdf_file, speech_wav, text_image, webm_opus
+from tests.media_samples import docx_file, needs_speech_tools, pdf_file, speech_wav, text_image, webm_video
 
 PUBLIC = "93.184.215.14"
 PAGE = """<html><head><title>Acme pricing</title><script>track()</script></head><body>
@@ -114,9 +114,10 @@ def test_an_image_question_is_answered_from_its_ocr_text(
 def test_a_recording_is_transcribed_into_the_question(
     client: httpx.Client, headers: dict[str, str], kind: str
 ) -> None:
-    """Audio: a WAV. Video: a WebM container (Opus track), whose audio track is what is heard."""
+    """Audio: a WAV. Video: a WebM with a VP8 picture track and an Opus sound track, whose sound
+    track is what is heard."""
     wav = speech_wav("How many contacts are tagged VIP?")
-    data, name = (wav, "question.wav") if kind == "audio" else (webm_opus(wav), "clip.webm")
+    data, name = (wav, "question.wav") if kind == "audio" else (webm_video(wav), "clip.webm")
     r = send_media(client, headers, kind, name, data)
     assert r.status_code == 200, r.text
     body = r.json()
