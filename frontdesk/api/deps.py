@@ -7,11 +7,11 @@ from functools import lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, WebSocket, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from frontdesk.api.services import Services
-from frontdesk.errors import Unauthenticated
+from frontdesk.errors import FrontdeskError, Unauthenticated
 from frontdesk.ratelimit import chat_key
 from frontdesk.security import decode_access_token
 from frontdesk.storage.accounts import Identity, identity_for_access_token
@@ -104,3 +104,21 @@ async def auth_rate_limit(ip: ClientIp, services: ServicesDep) -> None:
 
 async def chat_rate_limit(principal: CurrentPrincipal, services: ServicesDep) -> None:
     services.chat_limiter.hit(chat_key(principal.user_id))
+
+
+async def websocket_identity(ws: WebSocket, services: Services, missing: str) -> Identity | None:
+    """Accept the socket and resolve its credential (`?token=` or `Authorization: Bearer`, an access
+    token or an API key). On failure: an `error` message, close 1008 (policy), and None."""
+    await ws.accept()
+    token = ws.query_params.get("token")
+    if not token:
+        scheme, _, value = ws.headers.get("authorization", "").partition(" ")
+        token = value.strip() if scheme.lower() == "bearer" else ""
+    try:
+        if not token:
+            raise Unauthenticated(missing)
+        return await identity_from_bearer(services, token)
+    except FrontdeskError as e:
+        await ws.send_json({"type": "error", "detail": e.detail, "code": e.code})
+        await ws.close(code=status.WS_1008_POLICY_VIOLATION, reason="unauthenticated")
+        return None

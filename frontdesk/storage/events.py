@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,6 +65,47 @@ class EventBus:
                     queue.put_nowait(event)
                 except asyncio.QueueFull:
                     log.warning("event %s dropped for a slow subscriber", event.type)
+
+
+class EventListener(ABC):
+    """A background subscriber to every account's events on a `Database`'s bus: `start()` returns once
+    it listens, `stop()` cancels it. Subclasses say which events they want (`wants`) and what to do
+    (`handle`); a failing `handle` is logged and the listener goes on with the next event."""
+
+    name = "event-listener"
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+        self._task: asyncio.Task[None] | None = None
+
+    def wants(self, event: Event) -> bool:
+        return True
+
+    @abstractmethod
+    async def handle(self, event: Event) -> None: ...
+
+    async def start(self) -> None:
+        if self._task is None:
+            ready = asyncio.Event()
+            self._task = asyncio.create_task(self._listen(ready), name=self.name)
+            await ready.wait()
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _listen(self, ready: asyncio.Event) -> None:
+        with self._bus.subscribe(None) as events:
+            ready.set()
+            while True:
+                event = await events.get()
+                if self.wants(event):
+                    try:
+                        await self.handle(event)
+                    except Exception:
+                        log.exception("%s could not handle %s", self.name, event.type)
 
 
 def publish(session: Any, account_id: str, type_: str, data: dict[str, Any]) -> None:

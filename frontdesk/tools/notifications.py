@@ -3,13 +3,12 @@ which listens to the event bus and tells the account's staff about qualified lea
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
 from frontdesk.storage import notifications as store
 from frontdesk.storage.db import Database
-from frontdesk.storage.events import Event
+from frontdesk.storage.events import Event, EventListener
 from frontdesk.tools.base import ToolContext
 
 log = logging.getLogger(__name__)
@@ -29,36 +28,25 @@ async def mark_read(ctx: ToolContext, notification_id: str) -> dict[str, Any]:
     return await ctx.db.run_write(write)
 
 
-class LeadNotifier:
+class LeadNotifier(EventListener):
     """A `lead.updated` that moves a lead to `qualified` notifies the account's owners and admins."""
 
+    name = "lead-notifier"
+
     def __init__(self, db: Database) -> None:
+        super().__init__(db.events)
         self.db = db
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        if self._task is None:
-            ready = asyncio.Event()
-            self._task = asyncio.create_task(self._listen(ready), name="lead-notifier")
-            await ready.wait()
+    def wants(self, event: Event) -> bool:
+        data = event.data
+        return (
+            event.type == "lead.updated"
+            and data.get("status") == "qualified"
+            and data.get("previousStatus") != "qualified"
+        )
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _listen(self, ready: asyncio.Event) -> None:
-        with self.db.events.subscribe(None) as events:
-            ready.set()
-            while True:
-                event = await events.get()
-                if event.type == "lead.updated" and event.data.get("status") == "qualified":
-                    if event.data.get("previousStatus") != "qualified":
-                        try:
-                            await self.qualified(event)
-                        except Exception:
-                            log.exception("could not notify about a qualified lead")
+    async def handle(self, event: Event) -> None:
+        await self.qualified(event)
 
     async def qualified(self, event: Event) -> None:
         name = event.data.get("name") or "A lead"

@@ -12,35 +12,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from frontdesk.api.deps import identity_from_bearer
+from frontdesk.api.deps import websocket_identity
 from frontdesk.api.services import Services
-from frontdesk.errors import FrontdeskError, Unauthenticated
 
 router = APIRouter(tags=["events"])
-
-
-def _credential(ws: WebSocket) -> str:
-    token = ws.query_params.get("token")
-    if token:
-        return token
-    scheme, _, value = ws.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else ""
 
 
 @router.websocket("/ws")
 async def events_ws(ws: WebSocket) -> None:
     services: Services = ws.app.state.services
-    await ws.accept()
-    try:
-        token = _credential(ws)
-        if not token:
-            raise Unauthenticated("Missing token: send Authorization: Bearer or ?token=")
-        identity = await identity_from_bearer(services, token)
-    except FrontdeskError as e:
-        await ws.send_json({"type": "error", "detail": e.detail, "code": e.code})
-        await ws.close(code=status.WS_1008_POLICY_VIOLATION, reason="unauthenticated")
+    identity = await websocket_identity(ws, services, "Missing token: send Authorization: Bearer or ?token=")
+    if identity is None:
         return
     with services.db.events.subscribe(identity.account.id) as events:
         await ws.send_json({"type": "connected", "data": {"accountId": identity.account.id}})

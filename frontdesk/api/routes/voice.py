@@ -7,37 +7,23 @@ socket is closed with 1008 (policy violation) before anything else happens.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, WebSocket, status
+from fastapi import APIRouter, WebSocket
 
-from frontdesk.api.deps import identity_from_bearer
+from frontdesk.api.deps import websocket_identity
 from frontdesk.api.services import Services
 from frontdesk.channels.voice import VoiceSession
-from frontdesk.errors import FrontdeskError, Unauthenticated
 from frontdesk.tools.media.vocabulary import account_prompt
 
 router = APIRouter(tags=["voice"])
 
 
-def _credential(ws: WebSocket) -> str:
-    token = ws.query_params.get("token")
-    if token:
-        return token
-    scheme, _, value = ws.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else ""
-
-
 @router.websocket("/chat/ws")
 async def chat_ws(ws: WebSocket) -> None:
     services: Services = ws.app.state.services
-    await ws.accept()
-    try:
-        token = _credential(ws)
-        if not token:
-            raise Unauthenticated("Missing token: connect with ?token=<access token or API key>")
-        identity = await identity_from_bearer(services, token)
-    except FrontdeskError as e:
-        await ws.send_json({"type": "error", "detail": e.detail, "code": e.code})
-        await ws.close(code=status.WS_1008_POLICY_VIOLATION, reason="unauthenticated")
+    identity = await websocket_identity(
+        ws, services, "Missing token: connect with ?token=<access token or API key>"
+    )
+    if identity is None:
         return
     principal = identity.principal("voice")
     assert services.media is not None

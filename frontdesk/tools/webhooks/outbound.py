@@ -11,7 +11,6 @@ with its status and latency (`GET /api/webhooks/{id}/deliveries`).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -26,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.errors import Invalid, NotFound, ToolFailure
 from frontdesk.storage.crm_credentials import decrypt_credentials, encrypt_credentials
 from frontdesk.storage.db import Database
-from frontdesk.storage.events import Event
+from frontdesk.storage.events import Event, EventListener
 from frontdesk.storage.ids import iso, new_id
 from frontdesk.storage.job_models import WebhookDelivery, WebhookSubscription
 from frontdesk.tools.base import ToolContext
@@ -157,39 +156,25 @@ async def list_deliveries(ctx: ToolContext, webhook_id: str, limit: int = 50) ->
         }
 
 
-class WebhookFanout:
-    """Listens to the bus; queues a delivery per matching subscription; delivers (the job handler)."""
+class WebhookFanout(EventListener):
+    """Listens to the bus; queues a delivery per matching subscription; delivers (the job handler).
+    If the store fails while queueing, that event's deliveries are lost and logged."""
+
+    name = "webhook-fanout"
 
     def __init__(
         self, db: Database, queue: JobQueue, http: OutboundHttp, secret_key: str, max_attempts: int
     ) -> None:
+        super().__init__(db.events)
         self.db, self.queue, self.http = db, queue, http
         self.secret_key, self.max_attempts = secret_key, max_attempts
-        self._task: asyncio.Task[None] | None = None
         queue.register(KIND, self.deliver)
 
-    async def start(self) -> None:
-        if self._task is None:
-            ready = asyncio.Event()
-            self._task = asyncio.create_task(self._listen(ready), name="webhook-fanout")
-            await ready.wait()
+    def wants(self, event: Event) -> bool:
+        return event.type in EVENTS
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _listen(self, ready: asyncio.Event) -> None:
-        with self.db.events.subscribe(None) as events:
-            ready.set()
-            while True:
-                event = await events.get()
-                if event.type in EVENTS:
-                    try:
-                        await self.fan_out(event)
-                    except Exception:  # the store hiccuped: this event's deliveries are lost, logged
-                        log.exception("could not queue webhook deliveries for %s", event.type)
+    async def handle(self, event: Event) -> None:
+        await self.fan_out(event)
 
     async def fan_out(self, event: Event) -> list[str]:
         async with self.db.session() as s:
