@@ -1,4 +1,4 @@
-"""`frontdesk serve | chat | db upgrade | mcp | apikey | worker` — the command line."""
+"""`frontdesk serve | chat | db upgrade | mcp | apikey | admin | worker` — the command line."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from frontdesk.cli_admin import add_commands as add_admin_commands
 from frontdesk.cli_data import add_commands as add_data_commands
 from frontdesk.cli_mcp import add_commands as add_mcp_commands
 from frontdesk.cli_worker import add_commands as add_worker_commands
@@ -134,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("revision", nargs="?", default="heads")
     up.set_defaults(func=cmd_db)
     add_mcp_commands(sub)
+    add_admin_commands(sub)
     add_data_commands(sub)
     add_worker_commands(sub)
     return parser

@@ -273,6 +273,11 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(
         default=15.0, ge=0, description="How often due scheduled jobs are fired; 0 = no scheduler here."
     )
+    metrics_update_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How often accounts with a live /ws socket get metrics.update; 0 = never.",
+    )
     webhook_max_attempts: int = Field(default=5, ge=1, le=20, description="Tries of one outbound delivery.")
     inbound_webhook_rate_per_minute: int = Field(
         default=100, ge=0, description="Inbound webhook events per account a minute; 0 = off."

@@ -41,8 +41,11 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def create_access_token(secret: str, *, user_id: str, account_id: str, minutes: int) -> tuple[str, int]:
-    """Return (token, expires_in_seconds)."""
+def create_access_token(
+    secret: str, *, user_id: str, account_id: str, minutes: int, epoch: int = 0
+) -> tuple[str, int]:
+    """Return (token, expires_in_seconds). `epoch` is the user's token epoch: a password reset
+    bumps it, and tokens of an older epoch are refused."""
     now = datetime.now(UTC)
     claims: dict[str, Any] = {
         "sub": user_id,
@@ -51,6 +54,7 @@ def create_access_token(secret: str, *, user_id: str, account_id: str, minutes: 
         "exp": int((now + timedelta(minutes=minutes)).timestamp()),
         "typ": "access",
         "jti": uuid.uuid4().hex,  # logout puts it on the deny-list until `exp`
+        "ep": epoch,
     }
     return jwt.encode(claims, secret, algorithm=_ALGORITHM), minutes * 60
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from frontdesk.agent.scheduled import agent_task
 from frontdesk.agent.turns import TurnRunner
+from frontdesk.api.doors import Doors
 from frontdesk.config import Settings
 from frontdesk.ratelimit import RateLimiter
 from frontdesk.storage.db import Database
@@ -17,6 +18,7 @@ from frontdesk.tools.jobs.insight_tasks import InsightTasks
 from frontdesk.tools.jobs.queue import JobQueue
 from frontdesk.tools.jobs.scheduler import ScheduledRuns, Scheduler
 from frontdesk.tools.jobs.tasks import TASKS
+from frontdesk.tools.live_metrics import MetricsTicker
 from frontdesk.tools.notifications import LeadNotifier
 from frontdesk.tools.webhooks.inbound import InboundProcessor
 from frontdesk.tools.webhooks.outbound import WebhookFanout
@@ -30,6 +32,7 @@ class Background:
     notifier: LeadNotifier
     http: OutboundHttp  # the SSRF guard, trusting `FRONTDESK_OUTBOUND_ALLOWED_HOSTS`
     inbound_limiter: RateLimiter
+    metrics: MetricsTicker  # metrics.update for accounts with a live /ws socket
 
     async def start(self) -> None:
         await self.fanout.start()
@@ -37,8 +40,10 @@ class Background:
         await self.queue.start()
         if self.scheduler is not None:
             await self.scheduler.start()
+        await self.metrics.start()
 
     async def aclose(self, grace_seconds: float) -> None:
+        await self.metrics.stop()
         if self.scheduler is not None:
             await self.scheduler.stop()
         await self.queue.stop(grace_seconds)
@@ -46,7 +51,7 @@ class Background:
         await self.fanout.stop()
 
 
-def build_background(settings: Settings, db: Database, turns: TurnRunner) -> Background:
+def build_background(settings: Settings, db: Database, turns: TurnRunner, doors: Doors) -> Background:
     queue = JobQueue(
         db,
         queue=settings.job_queue,
@@ -55,7 +60,7 @@ def build_background(settings: Settings, db: Database, turns: TurnRunner) -> Bac
         retry_base_seconds=settings.job_retry_base_seconds,
         redis_url=settings.redis_url,
     )
-    ScheduledRuns(db, settings, TASKS | {"agent_task": agent_task(turns)}).install(queue)
+    ScheduledRuns(db, settings, TASKS | {"agent_task": agent_task(turns, doors.deliver)}).install(queue)
     InboundProcessor(db, queue)
     InsightTasks(db, settings, queue)
     http = OutboundHttp(trusted_hosts=settings.outbound_allowed_hosts)
@@ -69,4 +74,5 @@ def build_background(settings: Settings, db: Database, turns: TurnRunner) -> Bac
         notifier=LeadNotifier(db),
         http=http,
         inbound_limiter=RateLimiter(settings.inbound_webhook_rate_per_minute, 60.0, "webhook events"),
+        metrics=MetricsTicker(db, settings.metrics_update_seconds),
     )

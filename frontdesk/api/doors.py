@@ -5,16 +5,22 @@ naming the settings it lacks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from frontdesk.agent.turns import TurnRunner
 from frontdesk.channels.sms import SmsDoor
+from frontdesk.channels.sms_text import plain_text, split_sms
 from frontdesk.channels.teams import TeamsDoor
 from frontdesk.channels.teams_auth import BotConnectorAuth
 from frontdesk.channels.teams_connector import BotConnector
 from frontdesk.channels.twilio_rest import TwilioSender
 from frontdesk.config import Settings
+from frontdesk.errors import Invalid, ToolFailure
 from frontdesk.ratelimit import RateLimiter
+from frontdesk.storage import phones
 from frontdesk.storage.db import Database
+from frontdesk.storage.models import User
+from frontdesk.tools.base import ToolContext
 from frontdesk.tools.helpers.net import OutboundHttp
 
 SMS_SETTINGS = ("twilio_auth_token", "twilio_account_sid", "twilio_from_number")
@@ -36,6 +42,25 @@ class Doors:
     teams_auth: BotConnectorAuth | None = None
     sms_missing: list[str] = field(default_factory=list)
     teams_missing: list[str] = field(default_factory=list)
+
+    async def deliver(self, ctx: ToolContext, door: str, text: str) -> dict[str, Any]:
+        """Text `text` to the principal's own linked phone through the SMS door (a scheduled
+        `agent_task`'s reply); an opted-out number gets nothing."""
+        if door != "sms":
+            raise Invalid(f"Delivery to the {door} door is not supported")
+        if self.sender is None:
+            raise ToolFailure(f"The SMS door is off: set {', '.join(self.sms_missing)}")
+        async with ctx.db.session() as s:
+            user = await s.get(User, ctx.principal.user_id)
+            phone = user.phone_number if user is not None else None
+            if phone is None:
+                raise Invalid("The job's owner has no linked phone number (PUT /auth/profile)")
+            if await phones.is_opted_out(s, phone):
+                return {"sent": 0, "note": "the number opted out"}
+        parts = split_sms(plain_text(text))
+        for part in parts:
+            await self.sender.send(phone, part)
+        return {"sent": len(parts)}
 
     async def aclose(self) -> None:
         """Let replies still being sent finish (a few seconds), then cancel them."""

@@ -99,6 +99,7 @@ async def start_services(settings: Settings) -> Services:
         raise
     chat_limiter = RateLimiter(settings.chat_rate_limit_per_minute, 60.0, "chat turns")
     register_ask_frontdesk(registry, agent, chat_limiter)  # MCP turns count like REST turns
+    doors = build_doors(settings, db, agent.turns)
     return Services(
         settings=settings,
         db=db,
@@ -119,7 +120,7 @@ async def start_services(settings: Settings) -> Services:
         if settings.helper_workers > 0
         else None,
         filter_model=resolve_real_model(settings.model, settings) if settings.model != "offline" else None,
-        doors=build_doors(settings, db, agent.turns),
+        doors=doors,
         media=MediaEngines.local(settings),
-        background=build_background(settings, db, agent.turns),
+        background=build_background(settings, db, agent.turns, doors),
     )

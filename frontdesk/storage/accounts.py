@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Conflict, NotFound, Unauthenticated
 from frontdesk.security import hash_password, new_opaque_token, token_digest, verify_password
+from frontdesk.storage import outbox
+from frontdesk.storage.db import Database
 from frontdesk.storage.ids import new_id, utcnow
 from frontdesk.storage.models import Account, Connection, Membership, RefreshToken, RevokedAccessToken, User
 from frontdesk.types import ROLE_PERMISSIONS, Principal, Role
@@ -82,6 +84,17 @@ async def create_user_with_account(
     return Identity(user, account, membership)
 
 
+async def queue_welcome(db: Database, identity: Identity, *, smtp: bool) -> str:
+    """Put the welcome email of a newly registered user in the outbox; the email's id."""
+    name = " ".join(identity.user.name.split())  # one line: it goes into the subject
+    mail = outbox.render("welcome", identity.user.email, name=name)
+
+    async def run(s: AsyncSession) -> str:
+        return outbox.queue(s, mail, identity.account.id, smtp=smtp).id
+
+    return await db.run_write(run)
+
+
 async def load_identity(session: AsyncSession, user_id: str, account_id: str | None = None) -> Identity:
     user = await session.get(User, user_id)
     if user is None or user.status != "active":
@@ -109,10 +122,13 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> Iden
 
 
 async def identity_for_access_token(session: AsyncSession, claims: dict[str, Any]) -> Identity:
-    """Who a decoded access token is, unless it was logged out."""
+    """Who a decoded access token is, unless it was logged out or issued before a password reset."""
     if await session.get(RevokedAccessToken, claims["jti"]) is not None:
         raise Unauthenticated("Access token revoked (logged out)")
-    return await load_identity(session, claims["sub"], claims.get("acc"))
+    identity = await load_identity(session, claims["sub"], claims.get("acc"))
+    if claims.get("ep", 0) != identity.user.token_epoch:
+        raise Unauthenticated("Access token revoked (password reset)")
+    return identity
 
 
 async def revoke_access_token(session: AsyncSession, user_id: str, claims: dict[str, Any]) -> None:

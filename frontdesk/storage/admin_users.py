@@ -5,7 +5,8 @@ entry in the same transaction.
 Deactivating a user ends their sessions at once (refresh tokens revoked; access tokens fail on the
 next request because `load_identity` requires an active user). Because a user is global, an account
 admin may deactivate only users who belong to no other account; the others are removed from the
-team instead (403 says so). An operator-wide admin is not built yet.
+team instead (403 says so). An operator (`users.is_operator`, set only from the command line with
+`frontdesk admin grant|revoke`, see `set_operator`) counts as an admin in every account they are in.
 """
 
 from __future__ import annotations
@@ -189,3 +190,31 @@ async def _set_active(s: AsyncSession, user: User, account_id: str, active: bool
             .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
+
+
+async def set_operator(db: Database, email: str, on: bool) -> User:
+    """Mark (or unmark) the user with `email` an operator; audited in their current account."""
+
+    async def run(s: AsyncSession) -> User:
+        user = await s.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None:
+            raise NotFound(f"No user {email}")
+        before = {"is_operator": user.is_operator}
+        user.is_operator = on
+        audit.record(
+            s,
+            account_id=user.current_account_id,
+            user_id=None,  # the command line: no acting user
+            action="operator.grant" if on else "operator.revoke",
+            resource_type="user",
+            resource_id=user.id,
+            changes=audit.diff(before, {"is_operator": on}),
+        )
+        return user
+
+    return await db.run_write(run)
+
+
+def is_admin(user: User, membership: Membership) -> bool:
+    """Whether the user administers the membership's account: its Owner or an Admin, or an operator."""
+    return membership.role in ADMIN_ROLES or user.is_operator

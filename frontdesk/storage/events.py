@@ -58,6 +58,10 @@ class EventBus:
         finally:
             self._subscribers.get(account_id, set()).discard(queue)
 
+    def accounts(self) -> list[str]:
+        """The accounts that have a subscriber of their own (a `/ws` socket)."""
+        return [key for key, queues in self._subscribers.items() if key is not None and queues]
+
     def publish(self, event: Event) -> None:
         for key in (event.account_id, None):
             for queue in tuple(self._subscribers.get(key, ())):

@@ -3,7 +3,8 @@
 A file belongs to the user who uploaded it (in that account): every read is scoped to both, and
 another user's file is `NotFound`. Bytes are written under a generated name
 (`files/<2 hex>/<32 hex>.<ext>`), never one a client chose, and are kept when the row is deleted
-(Mezzofy keeps them for audit).
+(Mezzofy keeps them for audit). Uploads and deletions are written to the audit trail in the same
+transaction as the row.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import NotFound
+from frontdesk.storage import audit
 from frontdesk.storage.db import Database
 from frontdesk.storage.file_models import StoredFile
 from frontdesk.storage.ids import new_id
 from frontdesk.types import Principal
 
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+AUDITED = frozenset({"filename", "content_type", "file_type", "size_bytes", "sha256"})
 
 
 def files_dir(data_dir: Path) -> Path:
@@ -75,6 +78,8 @@ async def save_file(
 
     async def insert(s: AsyncSession) -> StoredFile:
         s.add(row)
+        after = audit.snapshot(row, AUDITED)
+        audit.record_change(s, row.account_id, row.user_id, "file.create", ("file", row.id), {}, after)
         return row
 
     return await db.run_write(insert)
@@ -115,6 +120,8 @@ async def delete_file(db: Database, principal: Principal, file_id: str) -> None:
         row = await s.scalar(select(StoredFile).where(StoredFile.id == file_id, *_mine(principal)))
         if row is None:
             raise NotFound("File not found")
+        before = audit.snapshot(row, AUDITED)
+        audit.record_change(s, row.account_id, principal.user_id, "file.delete", ("file", row.id), before, {})
         await s.delete(row)
 
     await db.run_write(delete)

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -48,6 +50,10 @@ class User(Base):
     department: Mapped[str | None] = mapped_column(String(32))
     phone_number: Mapped[str | None] = mapped_column(String(32))
     current_account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    # Access tokens carry the epoch they were issued in; a password reset bumps it (0013).
+    token_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # An operator (set with `frontdesk admin grant`) is an admin in every account they are in (0013).
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -2,8 +2,13 @@
 records `notify` helpers and the SMS lead inbox leave in `helper_notifications`, read as one list.
 
 `notify` checks the user's preferences (`/accounts/preferences`, `account_settings.get_preferences`)
-when the notification belongs to a preference: a user who turned `execution_failures` off gets no
-failure notices. Kinds without a preference are always delivered.
+when the notification belongs to a preference. Every kind the server produces has one:
+
+    a failed scheduled run or helper execution  execution_failures
+    a completed scheduled run (its result)       ai_insights
+    a lead moved to qualified                    ai_insights
+    an inbound platform event (Mezzofy ticket,   connection_issues
+      churn)
 """
 
 from __future__ import annotations

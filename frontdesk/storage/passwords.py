@@ -3,7 +3,8 @@
 A reset code is stored as an HMAC keyed by the server secret (six digits are too few for a plain
 hash), is valid `Settings.password_reset_minutes`, works once, and is spent after
 `Settings.password_reset_attempts` wrong guesses; asking again replaces it. A reset revokes every
-refresh token of the user. Forgot-password answers the same whether or not the email is known.
+refresh token of the user and, by bumping `users.token_epoch`, every access token already issued.
+Forgot-password answers the same whether or not the email is known.
 """
 
 from __future__ import annotations
@@ -151,6 +152,7 @@ async def reset_password(db: Database, email: str, code: str, new: str, policy: 
         row.used_at = now
         user.password_hash = new_hash
         user.updated_at = now
+        user.token_epoch += 1  # access tokens already issued stop working
         await s.execute(
             update(RefreshToken)
             .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))

@@ -2,7 +2,8 @@
 the account's usage against them. `check(...)` raises a 403 that names the limit.
 
 Limits apply when `Settings.enforce_plan_limits` is on (a server that sells plans); a self-hosted
-server leaves it off and only reports usage. `max_executions` is reported, not enforced yet."""
+server leaves it off and only reports usage. `max_executions` counts every execution the account
+has queued (the same count `usage` reports)."""
 
 from __future__ import annotations
 
@@ -62,13 +63,15 @@ async def usage(session: AsyncSession, account_id: str) -> dict[str, int]:
 _USAGE_OF = {
     "max_helpers": "helpers_count",
     "max_connections": "connections_count",
+    "max_executions": "executions_count",
     "max_team_members": "team_members_count",
 }
 
 
 async def check(session: AsyncSession, account_id: str, limit_name: str) -> None:
     """403 `plan_limit`, naming the limit, when the account has no room for one more of it
-    (helpers, connections other than the built-in CRM, members plus pending invitations)."""
+    (helpers, connections other than the built-in CRM, executions, members plus pending
+    invitations)."""
     account = await session.get(Account, account_id)
     if account is None:
         return

@@ -1,5 +1,6 @@
 """Scheduled jobs' rows: CRUD scoped to the account (owner or admin may change one; other users of
-the account see 404), the per-user active cap, and the claim of a due run."""
+the account see 404), the per-user active cap, the claim of a due run, and the audit entry of each
+create/update/delete (`record_change`, in the caller's transaction)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import NotFound
+from frontdesk.storage import audit
 from frontdesk.storage.ids import new_id, utcnow
 from frontdesk.storage.job_models import ScheduledJob
 from frontdesk.types import Principal
 
 ADMIN_ROLES = ("Owner", "Admin")
+AUDITED = frozenset(
+    {"name", "description", "cron_expression", "timezone", "task_type", "task_params", "is_active"}
+)
 
 
 def _may_see(principal: Principal, row: ScheduledJob) -> bool:
@@ -57,6 +62,23 @@ def add_schedule(session: AsyncSession, principal: Principal, fields: dict[str, 
     )
     session.add(row)
     return row
+
+
+def snapshot(row: ScheduledJob) -> dict[str, Any]:
+    """The audited fields of a scheduled job, for `record_change`."""
+    return audit.snapshot(row, AUDITED)
+
+
+def record_change(
+    session: AsyncSession, principal: Principal, verb: str, row: ScheduledJob, before: dict[str, Any]
+) -> None:
+    """Audit `scheduled_job.<verb>` by the principal: `before` against the row's fields now ({} for
+    a delete)."""
+    after = {} if verb == "delete" else snapshot(row)
+    resource = ("scheduled_job", row.id)
+    audit.record_change(
+        session, row.account_id, principal.user_id, f"scheduled_job.{verb}", resource, before, after
+    )
 
 
 async def due(session: AsyncSession, now: datetime, limit: int = 50) -> list[ScheduledJob]:

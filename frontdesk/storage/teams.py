@@ -157,8 +157,14 @@ async def invite(db: Database, actor: Actor, account_id: str, email: str, role: 
                 changes={"role": {"before": None, "after": role}},
             )
         else:
+            # A revoked or accepted invitation makes room; a pending one a concurrent invite just
+            # committed stays, so this insert breaks the unique constraint and the retry answers 409.
             await s.execute(
-                delete(Invitation).where(Invitation.account_id == account_id, Invitation.email == email)
+                delete(Invitation).where(
+                    Invitation.account_id == account_id,
+                    Invitation.email == email,
+                    Invitation.status != "pending",
+                )
             )
             inv = Invitation(
                 id=new_id("invitation"),

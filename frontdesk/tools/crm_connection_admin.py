@@ -15,6 +15,7 @@ from frontdesk.errors import Conflict, Invalid
 from frontdesk.storage import crm_connections as store
 from frontdesk.storage import plans
 from frontdesk.storage.crm_credentials import encrypt_credentials
+from frontdesk.storage.events import publish
 from frontdesk.storage.ids import iso, new_id, utcnow
 from frontdesk.storage.models import Connection
 from frontdesk.tools.base import ToolContext
@@ -169,13 +170,16 @@ async def delete_connection(ctx: ToolContext, connection_id: str) -> dict[str, A
 
 async def test_connection(ctx: ToolContext, connection_id: str) -> dict[str, Any]:
     """Ask the platform whether the connection works; the connection's status becomes
-    `active` or `error` accordingly."""
+    `active` or `error` accordingly; a failure is published as `integration.error`."""
     ctx.require("can_manage_connections")
     row, connector = await open_connector(ctx, connection_id)
     result = await connector.test_connection()
     async with ctx.db.session() as s:
         status = "active" if result.ok else "error"
         await store.update_connection(s, row.account_id, row.id, status=status, actor=ctx.principal.user_id)
+        if not result.ok:
+            data = {"source": "connection", "connection_id": row.id, "platform": row.platform}
+            publish(s, row.account_id, "integration.error", data | {"error": result.detail})
     return {
         "connection_id": row.id,
         "platform_id": row.platform,

@@ -12,6 +12,7 @@ from frontdesk.storage.events import Event, EventListener
 from frontdesk.tools.base import ToolContext
 
 log = logging.getLogger(__name__)
+QUALIFIED_LEADS = "ai_insights"  # the `/accounts/preferences` key a qualified-lead notice honours
 
 
 async def list_notifications(ctx: ToolContext, status: str, type_: str | None, limit: int) -> dict[str, Any]:
@@ -29,7 +30,8 @@ async def mark_read(ctx: ToolContext, notification_id: str) -> dict[str, Any]:
 
 
 class LeadNotifier(EventListener):
-    """A `lead.updated` that moves a lead to `qualified` notifies the account's owners and admins."""
+    """A `lead.updated` that moves a lead to `qualified` notifies the account's owners and admins
+    who keep the `ai_insights` preference on."""
 
     name = "lead-notifier"
 
@@ -60,6 +62,7 @@ class LeadNotifier(EventListener):
                 title="New qualified lead",
                 message=f"{name} has been qualified and is ready for follow-up",
                 data={"leadId": event.data.get("id"), "leadName": name},
+                preference=QUALIFIED_LEADS,
             )
 
         await self.db.run_write(write)

@@ -136,3 +136,44 @@ def test_helpers_connections_and_api_keys_are_audited(client: httpx.Client) -> N
     log = client.get("/admin/audit", params={"action": "api_key.create"}, headers=h).json()["entries"]
     assert log[0]["changes"]["name"] == {"before": None, "after": "Desktop"}
     assert key.get("key", "fdk_") not in str(log)  # the key itself is never recorded
+
+
+def test_files_and_scheduled_jobs_are_audited(client: httpx.Client) -> None:
+    tokens = register(client, "Archivist")
+    h = auth(tokens)
+    user_id = tokens["user"]["user_id"]  # type: ignore[index]
+    up = client.post("/files/upload", files={"file": ("notes.csv", b"a,b\n1,2\n", "text/csv")}, headers=h)
+    assert up.status_code == 200, up.text
+    file_id = up.json()["artifact_id"]
+    assert client.delete(f"/files/{file_id}", headers=h).status_code == 200
+    body = {
+        "name": "Weekly report",
+        "schedule": {"type": "cron", "cron": "0 9 * * 1"},
+        "task_type": "agent_task",
+        "task_params": {"message": "How many leads do I have?"},
+    }
+    job = client.post("/scheduler/jobs", headers=h, json=body)
+    assert job.status_code == 201, job.text
+    job_id = job.json()["id"]
+    assert (
+        client.put(f"/scheduler/jobs/{job_id}", headers=h, json={"name": "Monday report"}).status_code == 200
+    )
+    assert client.delete(f"/scheduler/jobs/{job_id}", headers=h).status_code == 204
+
+    def history(resource_id: str) -> list[dict[str, object]]:
+        r = client.get("/api/v1/audit-logs/resource-history/", params={"resource_id": resource_id}, headers=h)
+        return list(r.json()["data"])
+
+    files = history(file_id)
+    assert [(d["action"], d["user_id"], d["resource_type"]) for d in files] == [
+        ("file.create", user_id, "file"),
+        ("file.delete", user_id, "file"),
+    ]
+    assert files[0]["changes"]["filename"] == {"before": None, "after": "notes.csv"}  # type: ignore[index]
+    jobs = history(job_id)
+    assert [(d["action"], d["user_id"]) for d in jobs] == [
+        ("scheduled_job.create", user_id),
+        ("scheduled_job.update", user_id),
+        ("scheduled_job.delete", user_id),
+    ]
+    assert jobs[1]["changes"] == {"name": {"before": "Weekly report", "after": "Monday report"}}

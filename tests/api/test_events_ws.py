@@ -128,3 +128,17 @@ def test_a_text_to_the_lead_inbox_reaches_the_socket(api: httpx.Client) -> None:
     assert received["type"] == "message.received" and received["data"]["sender"] == "lead"
     assert received["data"]["leadId"] == created["data"]["id"]
     assert received["data"]["content"] == "Hi, is this still available?"
+
+
+def test_a_socket_hears_metrics_update_with_todays_counts(tmp_path_factory: pytest.TempPathFactory) -> None:
+    settings = job_settings(tmp_path_factory.mktemp("metrics-ws"), metrics_update_seconds=0.3)
+    with serve(settings) as url, httpx.Client(base_url=url, timeout=30) as api:
+        mine, theirs = auth(register(api)), auth(register(api, "Other"))
+        api.post("/api/leads", headers=theirs, json={"name": "Their lead"})
+        with connect(ws_url(api), additional_headers=mine) as ws:
+            assert receive(ws)["type"] == "connected"
+            assert api.post("/api/leads", headers=mine, json={"name": "Mine"}).status_code == 201
+            while (event := receive(ws))["type"] != "metrics.update" or event["data"]["leadsToday"] != 1:
+                pass
+    assert set(event["data"]) == {"leadsToday", "contactsToday", "messagesToday", "since"}
+    assert event["data"]["since"].endswith("T00:00:00Z")

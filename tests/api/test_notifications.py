@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.api.jobs_support import job_settings, wait_until
+from tests.api.test_webhooks_in import send
 from tests.conftest import auth, register, serve
 
 
@@ -93,3 +94,36 @@ def test_failed_runs_honour_the_execution_failures_preference(api: httpx.Client)
     run_to_end(api, headers, job_id)
     (note,) = wait_until(lambda: notes(api, headers, type="system"))
     assert note["title"] == "Scheduled job 'Broken helper run' failed" and note["data"]["status"] == "failed"
+
+
+def test_every_kind_honours_its_preference(api: httpx.Client) -> None:
+    headers = auth(register(api))
+    off = {"ai_insights": False, "connection_issues": False}
+    assert api.put("/accounts/preferences", headers=headers, json=off).status_code == 200
+    # a completed scheduled run: ai_insights
+    body = {"name": "Count", "schedule": {"cron": "0 4 * * *"}, "task_type": "agent_task"}
+    job = api.post("/scheduler/jobs", headers=headers, json=body | {"task_params": {"message": "Leads?"}})
+    assert run_to_end(api, headers, job.json()["id"])["last_status"] == "completed"
+    # a qualified lead: ai_insights (the notifier handles events in order, so the second one proves it)
+    quiet = api.post("/api/leads", headers=headers, json={"name": "Quiet Lead"}).json()
+    api.put(f"/api/leads/{quiet['id']}", headers=headers, json={"status": "qualified"})
+    # an inbound platform event: connection_issues
+    secret = api.post("/webhooks/secrets/mezzofy", headers=headers).json()
+    made = api.post(
+        "/api/contacts", headers=headers, json={"name": "Ada Lovelace", "email": "ada@example.com"}
+    )
+    assert made.status_code == 201, made.text
+    ticket = {"event": "support_ticket_created", "event_id": "t-pref", "data": {"email": "ada@example.com"}}
+    assert send(api, secret["account_id"], secret["secret"], ticket).status_code == 200
+
+    def tagged() -> bool:
+        found = api.get("/api/contacts", headers=headers, params={"search": "ada@example.com"}).json()
+        return any("support-ticket" in c["tags"] for c in found["contacts"])
+
+    wait_until(tagged)
+    api.put("/accounts/preferences", headers=headers, json={"ai_insights": True})
+    loud = api.post("/api/leads", headers=headers, json={"name": "Loud Lead"}).json()
+    api.put(f"/api/leads/{loud['id']}", headers=headers, json={"status": "qualified"})
+    (note,) = wait_until(lambda: notes(api, headers, type="lead"))
+    assert note["data"]["leadName"] == "Loud Lead"
+    assert notes(api, headers, type="system") == []  # neither the run's result nor the ticket

@@ -1,6 +1,7 @@
 """Passwords through the real server: change (wrong current 401, weak 400), forgot and reset with
 the code read from the email outbox (a wrong or reused code is 400, too many wrong guesses spend
-the code, refresh tokens are revoked), and an unknown email answered like a known one."""
+the code, refresh and access tokens already issued are revoked), and an unknown email answered like
+a known one."""
 
 from __future__ import annotations
 
@@ -66,7 +67,10 @@ def test_change_password(client: httpx.Client, server_settings: Settings) -> Non
     assert r.status_code == 200 and r.json() == {"ok": True}
     assert login(client, str(user["email"]), str(user["password"])).status_code == 401
     assert login(client, str(user["email"]), "Str0ngPass").status_code == 200
-    assert [m.template for m in outbox(server_settings, str(user["email"]))] == ["password_changed"]
+    assert [m.template for m in outbox(server_settings, str(user["email"]))] == [
+        "welcome",
+        "password_changed",
+    ]
 
 
 def test_forgot_and_reset_with_the_code_from_the_outbox(
@@ -89,12 +93,15 @@ def test_forgot_and_reset_with_the_code_from_the_outbox(
     assert (
         client.post("/auth/reset-password", json=good | {"new_password": "Oth3rPassword"}).status_code == 400
     )
-    assert login(client, email, "N3wPassword").status_code == 200
+    fresh = login(client, email, "N3wPassword")
+    assert fresh.status_code == 200
     assert login(client, email, str(user["password"])).status_code == 401
-    # Every refresh token of the user was revoked by the reset.
+    # Every refresh token of the user was revoked by the reset, and so was the access token they held.
     assert client.post("/auth/refresh", json={"refresh_token": user["refresh_token"]}).status_code == 401
+    assert client.get("/auth/me", headers=auth(user)).status_code == 401
+    assert client.get("/auth/me", headers=auth(fresh.json())).status_code == 200
     # The reset code never shows in the admin's email history (no bodies there).
-    history = client.get("/internal/emails/history", headers=auth(user)).json()
+    history = client.get("/internal/emails/history", headers=auth(fresh.json())).json()
     assert {e["template"] for e in history["emails"]} >= {"password_reset"}
     assert code not in str(history)
 
@@ -126,6 +133,14 @@ def test_a_code_is_spent_after_too_many_wrong_guesses(
             await db.close()
 
     assert all(code not in row.code_hash for row in asyncio.run(stored()))  # hashed, not stored
+
+
+def test_registering_queues_a_welcome_email(client: httpx.Client, server_settings: Settings) -> None:
+    user = register(client, "Newcomer")
+    mails = outbox(server_settings, str(user["email"]))
+    assert [(m.template, m.status) for m in mails] == [("welcome", "logged")]
+    assert mails[0].subject.startswith("Welcome to frontdesk, Newcomer")
+    assert mails[0].account_id == user["account"]["account_id"]  # type: ignore[index]
 
 
 def test_profile_name_and_email(client: httpx.Client) -> None:
@@ -178,9 +193,12 @@ def test_with_smtp_the_email_is_sent_and_marked(tmp_path: Path) -> None:
             user = register(client, "Mailed")
             assert client.post("/auth/forgot-password", json={"email": user["email"]}).status_code == 200
             deadline = time.monotonic() + 10
-            while not sink.messages and time.monotonic() < deadline:
+            while len(sink.messages) < 2 and time.monotonic() < deadline:
                 time.sleep(0.05)
-            envelope = sink.messages[0]
+            welcome, envelope = sorted(
+                sink.messages, key=lambda m: "Subject: Welcome" not in m.content.decode()
+            )
+            assert "Subject: Welcome to frontdesk, Mailed" in welcome.content.decode()
             assert envelope.rcpt_tos == [user["email"]]
             body = envelope.content.decode()
             code = re.search(r"\b(\d{6})\b", re.split(r"\r?\n\r?\n", body, maxsplit=1)[1])

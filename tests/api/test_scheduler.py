@@ -18,7 +18,9 @@ from frontdesk.storage import jobs as job_rows
 from frontdesk.storage.db import Database
 from frontdesk.storage.ids import utcnow
 from frontdesk.storage.job_models import Job, ScheduledJob
+from tests.agent.wire import running
 from tests.api.jobs_support import job_settings, wait_until
+from tests.channels.fakes_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio
 from tests.conftest import auth, register, serve
 
 
@@ -183,3 +185,33 @@ def test_a_restart_in_between_loses_nothing(tmp_path: Path) -> None:
             await db.close()
 
     assert asyncio.run(statuses()) == {queued_id: "completed", stale_id: "failed"}
+
+
+def test_an_agent_task_reply_is_texted_to_the_owner_through_the_sms_door(tmp_path: Path) -> None:
+    twilio = FakeTwilio()
+    with running(twilio.app()) as twilio_url:
+        twilio.url = twilio_url
+        sms = {"twilio_auth_token": AUTH_TOKEN, "twilio_account_sid": ACCOUNT_SID}
+        settings = job_settings(tmp_path, twilio_from_number=FROM_NUMBER, twilio_api_base=twilio_url, **sms)
+        with serve(settings) as url, httpx.Client(base_url=url, timeout=30) as api:
+            headers = auth(register(api))
+            teams = job_body("By Teams", task_params={"message": "Leads?", "deliver_to": "teams"})
+            assert api.post("/scheduler/jobs", headers=headers, json=teams).status_code == 400
+            phone = "+15005550123"
+            assert api.put("/auth/profile", json={"phone_number": phone}, headers=headers).status_code == 200
+            body = job_body(
+                "By text", task_params={"message": "How many leads do I have?", "deliver_to": "sms"}
+            )
+            job = api.post("/scheduler/jobs", headers=headers, json=body).json()
+            api.post(f"/scheduler/jobs/{job['id']}/run", headers=headers)
+            (sent,) = twilio.wait_for(phone, 1, timeout=60)
+
+            def finished() -> dict[str, object] | None:
+                j = api.get(f"/scheduler/jobs/{job['id']}", headers=headers).json()
+                return j if j["last_status"] in ("completed", "failed") else None
+
+            assert wait_until(finished, timeout=60)["last_status"] == "completed"
+            notes = api.get("/api/notifications", headers=headers, params={"type": "system"}).json()
+            (note,) = notes["notifications"]
+    assert sent.from_ == FROM_NUMBER and sent.body
+    assert note["data"]["result"]["delivery"] == {"door": "sms", "sent": 1}

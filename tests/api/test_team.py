@@ -6,12 +6,18 @@ each step with who did it."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 
+from frontdesk.config import Settings
+from frontdesk.storage.db import Database
+from frontdesk.storage.helper_models import Execution
+from frontdesk.storage.ids import new_id
+from frontdesk.storage.plans import limits
 from tests.conftest import _settings, auth, register, serve
 
 
@@ -165,6 +171,47 @@ def test_plan_limits_answer_403_naming_the_limit(tmp_path: Path) -> None:
             "executions_count": 0,
             "team_members_count": 3,
         }
+
+
+def _past_executions(settings: Settings, account_id: str, helper_id: str, n: int) -> None:
+    """`n` finished executions of the helper, written straight to the store (quicker than `n` runs)."""
+
+    async def run() -> None:
+        db = Database(settings.resolved_database_url)
+        try:
+            async with db.session() as s:
+                s.add_all(
+                    Execution(
+                        id=new_id("exec"), account_id=account_id, helper_id=helper_id, status="completed"
+                    )
+                    for _ in range(n)
+                )
+                await s.commit()
+        finally:
+            await db.close()
+
+    asyncio.run(run())
+
+
+def test_the_executions_limit_answers_403_naming_it(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, demo_data=False, enforce_plan_limits=True)
+    with serve(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
+        tokens = register(client, "Busy")
+        owner = auth(tokens)
+        account_id = str(tokens["account"]["account_id"])  # type: ignore[index]
+        helper = {"name": "T", "helper_type": "tag_it", "config": {"tag_name": "x"}}
+        hid = client.post("/helpers", json=helper, headers=owner).json()["helper_id"]
+        contact = client.post("/api/contacts", json={"name": "Run On Me"}, headers=owner).json()["id"]
+        allowed = limits("free")["max_executions"]
+        assert allowed is not None
+        _past_executions(settings, account_id, hid, allowed - 1)
+        run = {"contact_id": contact}
+        assert client.post(f"/helpers/{hid}/execute", json=run, headers=owner).status_code == 202
+        r = client.post(f"/helpers/{hid}/execute", json=run, headers=owner)
+        assert r.status_code == 403 and r.json()["code"] == "plan_limit"
+        assert f"max_executions is {allowed}" in r.json()["detail"]
+        usage = client.get(f"/accounts/{account_id}", headers=owner).json()["usage"]
+        assert usage["executions_count"] == allowed
 
 
 def test_the_mia_face_is_the_same_accounts(client: httpx.Client) -> None:

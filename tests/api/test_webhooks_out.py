@@ -13,8 +13,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import respx
 
 from tests.api.jobs_support import Receiver, job_settings, receiving, wait_until
+from tests.api.test_connections import recorded
 from tests.conftest import auth, register, serve
 
 
@@ -133,3 +135,51 @@ def test_unknown_events_and_other_accounts(api: httpx.Client) -> None:
         assert api.delete(f"/api/webhooks/{sub['id']}", headers=headers).status_code == 204
     names = [json.loads(r["body"])["data"]["name"] for r in receiver.requests]
     assert names == ["Yours"]
+
+
+def test_a_delivery_that_finally_fails_is_an_integration_error_without_loops(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    settings = job_settings(tmp_path_factory.mktemp("webhooks-error"), webhook_max_attempts=2)
+    with serve(settings) as url, httpx.Client(base_url=url, timeout=30) as api:
+        headers = auth(register(api))
+        with receiving(Receiver(statuses=[500])) as broken, receiving(Receiver()) as watcher:
+            # the broken receiver also takes integration.error: its failing there must not loop
+            failing = subscribe(api, headers, broken.url, ["lead.created", "integration.error"])
+            subscribe(api, headers, watcher.url, ["integration.error"])
+            api.post("/api/leads", headers=headers, json={"name": "Unlucky"})
+            (request,) = wait_until(lambda: watcher.requests)
+            wait_until(lambda: len(broken.requests) >= 4)  # lead.created twice, integration.error twice
+            time.sleep(1.0)  # and nothing more: the failed integration.error announces nothing
+            assert len(watcher.requests) == 1 and len(broken.requests) == 4
+    payload = json.loads(request["body"])
+    assert payload["event"] == "integration.error"
+    data = payload["data"]
+    assert data["source"] == "webhook" and data["webhook_id"] == failing["id"]
+    assert data["event"] == "lead.created" and data["attempts"] == 2
+    assert data["error"] == "receiver answered 500"
+
+
+def test_a_failing_connection_test_is_an_integration_error(api: httpx.Client) -> None:
+    headers = auth(register(api))
+    r = api.post(
+        "/platforms/hubspot/connections",
+        json={
+            "name": "Ours",
+            "auth_type": "api_key",
+            "credentials": {"access_token": "pat-na1-x-0123456789"},
+        },
+        headers=headers,
+    )
+    assert r.status_code == 201, r.text
+    cid = r.json()["connection_id"]
+    with receiving(Receiver()) as watcher, respx.mock(assert_all_called=False) as mock:
+        mock.route(host="127.0.0.1").pass_through()  # our own server and the receiver
+        mock.get("https://api.hubapi.com/account-info/v3/details").mock(return_value=recorded("unauthorized"))
+        subscribe(api, headers, watcher.url, ["integration.error"])
+        failed = api.post(f"/platforms/hubspot/connections/{cid}/test", headers=headers)
+        assert failed.json()["status"] == "failed"
+        (request,) = wait_until(lambda: watcher.requests)
+    data = json.loads(request["body"])["data"]
+    assert (data["source"], data["connection_id"], data["platform"]) == ("connection", cid, "hubspot")
+    assert "401" in data["error"]

@@ -85,6 +85,7 @@ async def tokens_for(services: Services, user_id: str, account_id: str) -> dict[
         user_id=user_id,
         account_id=account_id,
         minutes=services.settings.access_token_minutes,
+        epoch=switched.user.token_epoch,
     )
     return {
         "access_token": access,

@@ -1,6 +1,7 @@
 """Mezzofy's admin surface, scoped to the caller's account: `/admin/users`, `/admin/audit`,
 `/admin/health`, and the email outbox's `GET /internal/emails/history`. Only an account's Owner and
-Admins are admins here (Mezzofy's admin/executive); everyone else gets 403."""
+Admins are admins here (Mezzofy's admin/executive), and operators (`frontdesk admin grant`) in
+every account they are in; everyone else gets 403."""
 
 from __future__ import annotations
 
@@ -28,8 +29,8 @@ RolePattern = r"^(?i:admin|member|viewer)$"
 
 
 async def admin_identity(identity: CurrentIdentity) -> Identity:
-    if identity.membership.role not in admin_users.ADMIN_ROLES:
-        raise Forbidden("Admins only (the account's Owner or an Admin)")
+    if not admin_users.is_admin(identity.user, identity.membership):
+        raise Forbidden("Admins only (the account's Owner or an Admin, or an operator)")
     return identity
 
 

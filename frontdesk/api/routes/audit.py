@@ -14,7 +14,7 @@ from frontdesk.api.routes.admin import AdminIdentity
 from frontdesk.api.schemas.team import AuditLogList, ResourceHistory, UserActivity
 from frontdesk.errors import Forbidden
 from frontdesk.storage import audit
-from frontdesk.storage.admin_users import ADMIN_ROLES
+from frontdesk.storage.admin_users import is_admin
 
 router = APIRouter(prefix="/api/v1/audit-logs", tags=["audit"])
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -45,7 +45,7 @@ async def user_activity(
 ) -> dict[str, Any]:
     """What one user did in this account over the last `days` (default: yourself)."""
     who = user_id or identity.user.id
-    if who != identity.user.id and identity.membership.role not in ADMIN_ROLES:
+    if who != identity.user.id and not is_admin(identity.user, identity.membership):
         raise Forbidden("Admins only for another user's activity")
     where = audit.AuditFilter(user_id=who, since_days=days)
     async with services.db.session() as s:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Response, status
 from pydantic import BaseModel, Field
 
 from frontdesk.api.deps import BearerCredentials, CurrentIdentity, ServicesDep, auth_rate_limit
+from frontdesk.api.mail import send_later
 from frontdesk.api.openapi import errors
 from frontdesk.api.schemas.auth import AccessToken, Me, TokenPair
 from frontdesk.errors import Unauthenticated
@@ -78,6 +79,7 @@ async def _tokens(services: ServicesDep, identity: Identity) -> dict[str, Any]:
         user_id=identity.user.id,
         account_id=identity.account.id,
         minutes=services.settings.access_token_minutes,
+        epoch=identity.user.token_epoch,
     )
     async with services.db.session() as s:
         refresh = await accounts.issue_refresh_token(s, identity, services.settings.refresh_token_days)
@@ -98,7 +100,8 @@ async def _tokens(services: ServicesDep, identity: Identity) -> dict[str, Any]:
     response_model=TokenPair,
     responses=errors(409, 413, 422, 429),
 )
-async def register(body: RegisterIn, services: ServicesDep) -> dict[str, Any]:
+async def register(body: RegisterIn, services: ServicesDep, tasks: BackgroundTasks) -> dict[str, Any]:
+    """A new user with their own account (invitations to the email are accepted) and a welcome email."""
     async with services.db.session() as s:
         identity = await accounts.create_user_with_account(
             s,
@@ -109,6 +112,8 @@ async def register(body: RegisterIn, services: ServicesDep) -> dict[str, Any]:
             phone_number=body.phone_number,
         )
     await teams.accept_invitations(services.db, identity.user.id, identity.user.email)  # invited: joins
+    smtp = services.settings.smtp_url is not None
+    send_later(tasks, services, await accounts.queue_welcome(services.db, identity, smtp=smtp))
     return await _tokens(services, identity)
 
 
@@ -151,6 +156,7 @@ async def refresh(body: RefreshIn, services: ServicesDep) -> dict[str, Any]:
         user_id=identity.user.id,
         account_id=identity.account.id,
         minutes=services.settings.access_token_minutes,
+        epoch=identity.user.token_epoch,
     )
     return {"access_token": access, "token_type": "bearer", "expires_in": expires_in}
 

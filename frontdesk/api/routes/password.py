@@ -10,11 +10,12 @@ from fastapi import APIRouter, BackgroundTasks, Depends
 from pydantic import BaseModel, Field
 
 from frontdesk.api.deps import CurrentIdentity, ServicesDep, auth_rate_limit
+from frontdesk.api.mail import send_later
 from frontdesk.api.openapi import errors
 from frontdesk.api.routes.auth import Email
 from frontdesk.api.schemas.team import AuthStatus, Done
 from frontdesk.api.services import Services
-from frontdesk.storage import outbox, passwords
+from frontdesk.storage import passwords
 from frontdesk.storage.account_settings import available_accounts
 from frontdesk.storage.ids import iso
 
@@ -44,14 +45,6 @@ def reset_policy(services: Services) -> passwords.ResetPolicy:
         attempts=s.password_reset_attempts,
         smtp=s.smtp_url is not None,
     )
-
-
-def send_later(tasks: BackgroundTasks, services: Services, email_id: str | None) -> None:
-    """Deliver a queued email over SMTP after the answer went out (nothing to do without SMTP)."""
-    if email_id is not None and services.settings.smtp_url:
-        tasks.add_task(
-            outbox.deliver, services.db, services.settings.smtp_url, email_id, services.settings.email_from
-        )
 
 
 @router.get("/status", response_model=AuthStatus, responses=errors(401))

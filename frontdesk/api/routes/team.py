@@ -11,9 +11,9 @@ from fastapi import APIRouter, BackgroundTasks, status
 from pydantic import BaseModel, Field
 
 from frontdesk.api.deps import CurrentIdentity, ServicesDep
+from frontdesk.api.mail import send_later
 from frontdesk.api.openapi import errors
 from frontdesk.api.routes.auth import Email
-from frontdesk.api.routes.password import send_later
 from frontdesk.api.schemas.team import Invited, Removed, RoleChanged, TeamList
 from frontdesk.storage import teams
 

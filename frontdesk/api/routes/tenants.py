@@ -14,10 +14,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from frontdesk.api.deps import CurrentIdentity, ServicesDep
+from frontdesk.api.mail import send_later
 from frontdesk.api.openapi import errors
 from frontdesk.api.routes.accounts import tokens_for
 from frontdesk.api.routes.auth import Email
-from frontdesk.api.routes.password import send_later
 from frontdesk.api.routes.team import actor
 from frontdesk.api.schemas.team import (
     InviteAccepted,

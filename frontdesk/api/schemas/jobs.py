@@ -34,8 +34,9 @@ class ScheduledJobCreate(BaseModel):
     task_type: TaskType
     task_params: dict[str, Any] = Field(
         default_factory=dict,
-        description="agent_task: {message, agent?}; helper_run: {helper_id, contact_id?, input?}; "
-        "data_sync: {connection_id?}; insight_report: {date_range?, platforms?}.",
+        description="agent_task: {message, agent?, deliver_to?: sms}; "
+        "helper_run: {helper_id, contact_id?, input?}; data_sync: {connection_id?}; "
+        "insight_report: {date_range?, platforms?}.",
     )
     is_active: bool = True
 

@@ -11,7 +11,7 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid, TooLarge
-from frontdesk.storage import crm, helper_store
+from frontdesk.storage import crm, helper_store, plans
 from frontdesk.storage import helper_executions as executions_store
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.helpers.base import Target
@@ -122,6 +122,8 @@ async def invoke_helper(
         helper_type = HELPER_TYPES.get(helper.helper_type)
         config = helper_type.validate_config(helper.config)
         await _check_target(ctx, s, helper_type.required_target(config), contact_id, lead_id)
+        if ctx.settings.enforce_plan_limits:
+            await plans.check(s, ctx.principal.account_id, "max_executions")
         execution = await executions_store.queue_execution(
             s, helper, user_id=ctx.principal.user_id, contact_id=contact_id, input=data
         )

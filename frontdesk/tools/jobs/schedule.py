@@ -41,6 +41,11 @@ class AgentTaskParams(_Params):
         max_length=64,
         description="A department the router prefers (it may still pick another).",
     )
+    deliver_to: Literal["sms"] | None = Field(
+        default=None,
+        description="Also text the reply to the owner's linked phone through the SMS door "
+        "(Teams is not offered: it needs a stored conversation reference).",
+    )
 
 
 class HelperRunParams(_Params):
@@ -146,7 +151,9 @@ async def create_schedule(ctx: ToolContext, body: dict[str, Any]) -> dict[str, A
         }
         fields |= {"timezone": tz, "task_type": body["task_type"], "task_params": params, "is_active": active}
         fields["next_run"] = next_run(body["cron"], tz) if active else None
-        return rows.add_schedule(s, ctx.principal, fields)
+        row = rows.add_schedule(s, ctx.principal, fields)
+        rows.record_change(s, ctx.principal, "create", row, {})
+        return row
 
     return public(await ctx.db.run_write(write))
 
@@ -157,6 +164,7 @@ async def update_schedule(ctx: ToolContext, schedule_id: str, changes: dict[str,
 
     async def write(s: AsyncSession) -> ScheduledJob:
         row = await rows.get_schedule(s, ctx.principal, schedule_id)
+        before = rows.snapshot(row)
         cron = changes.get("cron") or row.cron_expression
         tz = changes.get("timezone") or row.timezone
         check_cron(cron, tz)
@@ -172,6 +180,7 @@ async def update_schedule(ctx: ToolContext, schedule_id: str, changes: dict[str,
         row.cron_expression, row.timezone, row.task_type, row.is_active = cron, tz, task_type, active
         row.next_run = next_run(cron, tz) if active else None
         row.updated_at = utcnow()
+        rows.record_change(s, ctx.principal, "update", row, before)
         return row
 
     return public(await ctx.db.run_write(write))
@@ -179,7 +188,9 @@ async def update_schedule(ctx: ToolContext, schedule_id: str, changes: dict[str,
 
 async def delete_schedule(ctx: ToolContext, schedule_id: str) -> None:
     async def write(s: AsyncSession) -> None:
-        await s.delete(await rows.get_schedule(s, ctx.principal, schedule_id))
+        row = await rows.get_schedule(s, ctx.principal, schedule_id)
+        rows.record_change(s, ctx.principal, "delete", row, rows.snapshot(row))
+        await s.delete(row)
 
     await ctx.db.run_write(write)
 

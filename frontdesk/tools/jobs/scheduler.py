@@ -77,7 +77,7 @@ class ScheduledRuns:
                 message=str(summary)[:2000],
                 data={"jobId": schedule_id, "taskId": job.id, "status": status}
                 | ({"result": result} if result else {}),
-                preference="execution_failures" if status == "failed" else None,
+                preference="execution_failures" if status == "failed" else "ai_insights",
             )
 
         await self.db.run_write(write)

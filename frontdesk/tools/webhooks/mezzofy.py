@@ -82,6 +82,7 @@ def _tag_and_notify(tag: str, title: str) -> EventFn:
                 title=f"{title}: {email}",
                 message=detail,
                 data={"email": email, "contactId": contact.id if contact else None, "event": tag},
+                preference="connection_issues",  # news from a connected platform
             )
 
         await db.run_write(write)

@@ -6,7 +6,8 @@ sha256=<hex HMAC-SHA256 of the raw body>` (the subscription's secret, shown once
 encrypted) through `OutboundHttp`, the one SSRF guard: the URL is checked when subscribing and
 again, with its resolved addresses, on every attempt. A 5xx, a timeout or a refused connection is
 retried with exponential backoff (the job queue's `Retry`); a 4xx is final. Every attempt is logged
-with its status and latency (`GET /api/webhooks/{id}/deliveries`).
+with its status and latency (`GET /api/webhooks/{id}/deliveries`). A delivery that finally fails
+publishes `integration.error` (never for an `integration.error` delivery itself: no loops).
 """
 
 from __future__ import annotations
@@ -230,9 +231,29 @@ class WebhookFanout(EventListener):
         await self._log(sub.id, run, body["event"], status, latency, error)
         if error is None:
             return {"status_code": status, "latency_ms": latency}
-        if not refused and (status is None or status >= 500 or status == 429):
+        retryable = not refused and (status is None or status >= 500 or status == 429)
+        if retryable and run.attempt < run.max_attempts:
             raise Retry(error)
+        self._announce_failure(sub, run, body["event"], error)
+        if retryable:
+            raise Retry(error)  # the queue records it as failed after the last attempt
         raise ToolFailure(error)
+
+    def _announce_failure(self, sub: WebhookSubscription, run: JobRun, event: str, error: str) -> None:
+        """A delivery that finally failed is an `integration.error` of the account — unless it was
+        itself an `integration.error` delivery (no loop of failures announcing failures)."""
+        if event == "integration.error":
+            return
+        data = {
+            "source": "webhook",
+            "webhook_id": sub.id,
+            "url": sub.url,
+            "event": event,
+            "task_id": run.job_id,
+            "attempts": run.attempt,
+            "error": error,
+        }
+        self.db.events.publish(Event(sub.account_id, "integration.error", data))
 
     async def _log(
         self, sub_id: str, run: JobRun, event: str, status: int | None, latency: int, error: str | None
