@@ -49,13 +49,15 @@ class Actor:
     enforce_limits: bool = False
 
 
-async def membership_of(session: AsyncSession, account_id: str, user_id: str) -> Membership:
-    """The user's membership in the account; 404 when there is none (no existence leaks)."""
+async def membership_of(
+    session: AsyncSession, account_id: str, user_id: str, missing: str = "Account not found"
+) -> Membership:
+    """The user's membership in the account; 404 (`missing`) when there is none (no existence leaks)."""
     m = await session.scalar(
         select(Membership).where(Membership.account_id == account_id, Membership.user_id == user_id)
     )
     if m is None:
-        raise NotFound("Account not found")
+        raise NotFound(missing)
     return m
 
 
@@ -204,7 +206,7 @@ async def change_role(db: Database, actor: Actor, account_id: str, user_id: str,
 
     async def run(s: AsyncSession) -> dict[str, Any]:
         await require_manager(s, account_id, actor.user_id)
-        target = await _member(s, account_id, user_id)
+        target = await membership_of(s, account_id, user_id, "Member not found")
         if target.role == "Owner":
             raise Forbidden("The account owner's role cannot be changed")
         before = target.role
@@ -228,7 +230,7 @@ async def remove(db: Database, actor: Actor, account_id: str, user_id: str) -> d
         await require_manager(s, account_id, actor.user_id)
         if user_id == actor.user_id:
             raise Invalid("You cannot remove yourself from the account")
-        target = await _member(s, account_id, user_id)
+        target = await membership_of(s, account_id, user_id, "Member not found")
         if target.role == "Owner":
             raise Forbidden("The account owner cannot be removed")
         role = target.role
@@ -255,15 +257,6 @@ async def remove(db: Database, actor: Actor, account_id: str, user_id: str) -> d
         return {"user_id": user_id}
 
     return await db.run_write(run, retry_conflicts=True)
-
-
-async def _member(s: AsyncSession, account_id: str, user_id: str) -> Membership:
-    m = await s.scalar(
-        select(Membership).where(Membership.account_id == account_id, Membership.user_id == user_id)
-    )
-    if m is None:
-        raise NotFound("Member not found")
-    return m
 
 
 async def _move_current_account(s: AsyncSession, user_id: str, left_account_id: str) -> None:
