@@ -1,4 +1,10 @@
-"""`frontdesk serve | chat | db upgrade | mcp | apikey | admin | worker` — the command line."""
+"""`frontdesk serve | chat | db upgrade | doctor | mcp | apikey | admin | data | demo | worker`.
+
+`main` loads the settings once (a bad value: one line naming the variable on stderr, exit 2, no
+traceback), configures logging once (`frontdesk.logs`: text on a terminal, JSON lines otherwise)
+and runs the command. A domain error escaping a command (a model that needs a missing extra or
+key, say) is one line and exit 2 as well.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,17 @@ import json
 import sys
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 
+from frontdesk import __version__, logs, tracing
 from frontdesk.cli_admin import add_commands as add_admin_commands
 from frontdesk.cli_data import add_commands as add_data_commands
+from frontdesk.cli_doctor import add_commands as add_doctor_commands
 from frontdesk.cli_mcp import add_commands as add_mcp_commands
 from frontdesk.cli_worker import add_commands as add_worker_commands
 from frontdesk.config import Settings, get_settings
+from frontdesk.errors import FrontdeskError
 
 
 async def _prepare(settings: Settings) -> str | None:
@@ -34,8 +44,17 @@ async def _prepare(settings: Settings) -> str | None:
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """How `frontdesk serve` runs uvicorn. `proxy_headers=False`: uvicorn would otherwise believe
     `X-Forwarded-For` from 127.0.0.1; frontdesk resolves the client itself, trusting only
-    `Settings.trusted_proxies` (`api/deps.py::client_ip`)."""
-    return {"host": settings.host, "port": settings.port, "log_level": "info", "proxy_headers": False}
+    `Settings.trusted_proxies` (`api/deps.py::client_ip`). `log_config=None`: uvicorn keeps its
+    hands off logging (`frontdesk.logs` configured it), and frontdesk writes its own access line
+    (`api/request_context.py`: request id, user, route template, status, duration)."""
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": False,
+    }
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -118,22 +137,48 @@ def cmd_db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, when it has one that the help does not name."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            action.option_strings
+            and default not in (None, False, argparse.SUPPRESS)
+            and "default" not in text
+        ):
+            text += " (default: %(default)s)"
+        return text
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="frontdesk", description="Chat-first AI agent server.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(
+        prog="frontdesk",
+        description="Chat-first AI agent server. Settings come from FRONTDESK_* variables or ./.env.",
+    )
+    parser.add_argument("--version", action="version", version=f"frontdesk {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve = sub.add_parser("serve", help="migrate, seed demo data, start the server")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--host", help="address to listen on (default: FRONTDESK_HOST, else 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: FRONTDESK_PORT, else 8000)")
     serve.set_defaults(func=cmd_serve)
     chat = sub.add_parser("chat", help="ask one question in the terminal")
-    chat.add_argument("question", nargs="+")
+    chat.add_argument("question", nargs="+", help="the question, in words")
     chat.add_argument("--email", help="act as this user (default: the demo owner)")
     chat.set_defaults(func=cmd_chat)
     db = sub.add_parser("db", help="database commands")
-    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
     up = db_sub.add_parser("upgrade", help="apply migrations")
-    up.add_argument("revision", nargs="?", default="heads")
+    up.add_argument("revision", nargs="?", default="heads", help="Alembic revision (default: every head)")
     up.set_defaults(func=cmd_db)
+    add_doctor_commands(sub)
     add_mcp_commands(sub)
     add_admin_commands(sub)
     add_data_commands(sub)
@@ -141,9 +186,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def config_problem(error: ValidationError) -> str:
+    """A settings error as one line naming each variable (values left out: they may be secrets)."""
+    problems = []
+    for e in error.errors():
+        name = "FRONTDESK_" + str(e["loc"][0]).upper() if e["loc"] else "settings"
+        problems.append(f"{name}: {e['msg']}")
+    return "invalid configuration: " + "; ".join(problems)
+
+
+def _fail(message: str) -> int:
+    print(f"frontdesk: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args, get_settings()))
+    try:
+        settings = get_settings()
+    except ValidationError as e:
+        return _fail(config_problem(e))
+    if settings.otel_endpoint and not tracing.available():
+        return _fail(tracing.MISSING_EXTRA)
+    quiet = args.command == "mcp" and "log_level" not in settings.model_fields_set
+    logs.configure(settings, level="WARNING" if quiet else None)  # stdio MCP: warnings unless asked
+    try:
+        return int(args.func(args, settings))
+    except FrontdeskError as e:
+        return _fail(e.detail)
 
 
 if __name__ == "__main__":

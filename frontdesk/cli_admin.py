@@ -38,5 +38,5 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     grant = admin_sub.add_parser("grant", help="make a user an admin in every account they are in")
     revoke = admin_sub.add_parser("revoke", help="take operator rights back")
     for p in (grant, revoke):
-        p.add_argument("--email", required=True)
+        p.add_argument("--email", required=True, help="the user's login email")
         p.set_defaults(func=cmd_admin)

@@ -1,5 +1,6 @@
 """`frontdesk data sync` and `frontdesk demo --contacts N`: the lake from the command line,
-with a progress bar per object."""
+with a progress bar per object. `frontdesk demo --messages N [--conversations M]` and
+`--crm-contacts N` bulk-load the SQL store instead (`frontdesk.storage.bulk_demo`)."""
 
 from __future__ import annotations
 
@@ -117,11 +118,49 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
         await db.close()
 
 
+async def _bulk(args: argparse.Namespace, settings: Settings) -> int:
+    from frontdesk.storage import bulk_demo
+
+    db = await _open(settings)
+    try:
+        with _bar() as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(what: str, done: int, total: int) -> None:
+                if what not in tasks:
+                    tasks[what] = bar.add_task(f"{what:<10}", total=total)
+                bar.update(tasks[what], completed=done, total=total)
+
+            started = time.perf_counter()
+            if args.messages:
+                conversations = args.conversations or max(1, args.messages // 50)
+                await bulk_demo.load_messages(db, args.messages, conversations, progress=progress)
+                bar.stop()
+                print(f"loaded {args.messages:,} messages in {conversations:,} conversations "
+                      f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+            if args.crm_contacts:
+                started = time.perf_counter()
+                await bulk_demo.load_contacts(db, args.crm_contacts, progress=progress)
+                bar.stop()
+                print(f"loaded {args.crm_contacts:,} CRM contacts in {time.perf_counter() - started:.1f} s")
+        return 0
+    finally:
+        await db.close()
+
+
 def cmd_data_sync(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(_sync(args, settings))
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    for name in ("messages", "conversations", "crm_contacts"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            raise SystemExit(f"--{name.replace('_', '-')} must be at least 1")
+    if args.messages or args.crm_contacts:
+        code = asyncio.run(_bulk(args, settings))
+        if args.contacts is None:
+            return code
+    args.contacts = DEFAULT_DEMO_CONTACTS if args.contacts is None else args.contacts
     if args.contacts < 1:
         raise SystemExit("--contacts must be at least 1")
     if args.anchor:
@@ -140,7 +179,12 @@ def add_commands(sub: Any) -> None:
     sync.add_argument("--connection", help="only this connection id (with --email)")
     sync.set_defaults(func=cmd_data_sync)
     demo = sub.add_parser("demo", help="generate deterministic demo data straight into the lake")
-    demo.add_argument("--contacts", type=int, default=DEFAULT_DEMO_CONTACTS, help="number of contacts")
-    demo.add_argument("--seed", type=int, default=42)
+    demo.add_argument("--contacts", type=int, help=f"lake contacts (default {DEFAULT_DEMO_CONTACTS:,})")
+    demo.add_argument("--messages", type=int, help="bulk-load this many messages into the SQL store")
+    demo.add_argument("--conversations", type=int, help="spread --messages over this many (default N/50)")
+    demo.add_argument(
+        "--crm-contacts", type=int, help="bulk-load this many native CRM contacts (+ tags, leads)"
+    )
+    demo.add_argument("--seed", type=int, default=42, help="random seed: the same seed, the same data")
     demo.add_argument("--anchor", help="last day of the data, YYYY-MM-DD (default: today)")
     demo.set_defaults(func=cmd_demo)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import sys
 from datetime import timedelta
 
@@ -22,9 +21,17 @@ async def _mcp(settings: Settings) -> int:
     from frontdesk.api.services import start_services
     from frontdesk.errors import Unauthenticated
     from frontdesk.storage.apikeys import identity_for_api_key
+    from frontdesk.tools.mcp_prompts import DepartmentPrompt
     from frontdesk.tools.mcp_server import RequestContext, build_mcp_server, serve_stdio
     from frontdesk.types import Principal
 
+    data_dir = settings.data_dir.resolve()
+    if not data_dir.is_dir():  # else the store would be seeded afresh in the working directory
+        _err(
+            f"the data directory {data_dir} does not exist: set FRONTDESK_DATA_DIR to the server's "
+            "data directory (`frontdesk serve` or `frontdesk db upgrade` creates one)"
+        )
+        return 2
     key = settings.mcp_api_key
     if not key:
         _err("set FRONTDESK_MCP_API_KEY to an API key (create one with `frontdesk apikey create --email …`)")
@@ -46,7 +53,9 @@ async def _mcp(settings: Settings) -> int:
         await services.start_background()  # helper executions queued over MCP run here too
         tools = len(services.registry.visible_to(who))
         _err(f"frontdesk MCP server on stdio as {who.user_id} ({who.role}, {tools} tools)")
-        await serve_stdio(build_mcp_server(services.registry, services.db, settings, principal))
+        prompts = DepartmentPrompt.from_departments(services.agent.departments.values())
+        server = build_mcp_server(services.registry, services.db, settings, principal, prompts=prompts)
+        await serve_stdio(server)
         return 0
     finally:
         await services.aclose()
@@ -121,9 +130,7 @@ async def _apikey_revoke(key_id: str, settings: Settings) -> int:
 
 
 def cmd_mcp(_args: argparse.Namespace, settings: Settings) -> int:
-    logging.basicConfig(
-        stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
+    """Logging is set up by `cli.main` (stderr; WARNING unless FRONTDESK_LOG_LEVEL says otherwise)."""
     return asyncio.run(_mcp(settings))
 
 
@@ -137,17 +144,21 @@ def cmd_apikey(args: argparse.Namespace, settings: Settings) -> int:
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `mcp` and `apikey` on the `frontdesk` parser."""
-    mcp = sub.add_parser("mcp", help="serve the tools over MCP stdio as FRONTDESK_MCP_API_KEY's user")
+    mcp = sub.add_parser(
+        "mcp",
+        help="serve the tools over MCP stdio as FRONTDESK_MCP_API_KEY's user "
+        "(FRONTDESK_DATA_DIR must name an existing data directory)",
+    )
     mcp.set_defaults(func=cmd_mcp)
     apikey = sub.add_parser("apikey", help="API keys (for MCP clients and scripts)")
     apikey_sub = apikey.add_subparsers(dest="apikey_command", required=True)
     create = apikey_sub.add_parser("create", help="create a key for a user; prints it once on stdout")
     create.add_argument("--email", required=True, help="the user the key acts as (in their current account)")
     create.add_argument("--name", default="CLI key", help="what the key is for")
-    create.add_argument("--expires-in-days", type=int, help="default: never expires")
+    create.add_argument("--expires-in-days", type=int, help="days until it expires (default: never)")
     listing = apikey_sub.add_parser("list", help="list the keys of a user's current account")
-    listing.add_argument("--email", required=True)
+    listing.add_argument("--email", required=True, help="the user whose current account's keys to list")
     revoke = apikey_sub.add_parser("revoke", help="revoke a key by id")
-    revoke.add_argument("key_id")
+    revoke.add_argument("key_id", help="the key's id (`apikey list` shows it)")
     for p in (create, listing, revoke):
         p.set_defaults(func=cmd_apikey)

@@ -11,9 +11,9 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -81,8 +81,24 @@ class Settings(BaseSettings):
     demo_seed: int = 42
     demo_contacts: int = 300
 
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: str = Field(default="127.0.0.1", description="Address `frontdesk serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `frontdesk serve` listens on.")
+
+    # Operability (README "Operations"): logs, /metrics, traces.
+    log_format: Literal["auto", "text", "json"] = Field(
+        default="auto", description="auto: plain text on a terminal, JSON lines otherwise."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Lowest level of log lines written (stderr)."
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="Bearer token that /metrics requires. Unset: /metrics answers loopback clients only.",
+    )
+    otel_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP traces endpoint (http://collector:4318/v1/traces); needs the 'otel' extra.",
+    )
 
     max_message_chars: int = Field(default=8_000, description="Longest user message accepted.")
     max_tool_iterations: int = Field(default=6, description="Tool round trips allowed in one turn.")
@@ -115,12 +131,6 @@ class Settings(BaseSettings):
         description="Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For names the "
         "client for rate limits. Default: none; the connecting address is the client.",
     )
-    helper_workers: int = Field(
-        default=2, ge=0, description="In-process helper execution workers; 0 = run none in this process."
-    )
-    helper_poll_seconds: float = Field(
-        default=1.0, gt=0, description="How often an idle helper worker looks for queued executions."
-    )
     helper_timeout_seconds: float = Field(
         default=60.0, gt=0, description="Wall-clock budget of one helper execution."
     )
@@ -131,6 +141,12 @@ class Settings(BaseSettings):
     mcp_allowed_origins: list[str] = Field(
         default_factory=list,
         description="Browser origins allowed on /mcp besides the server's own (a JSON list of origins).",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host header values /mcp and its OAuth metadata answer to besides the defaults "
+        "(localhost, 127.0.0.1, [::1], the bound host, public_url's host; any port), comma-separated; "
+        "'name:*' allows any port. Other hosts get 421 (DNS-rebinding protection).",
     )
     mcp_servers: dict[str, McpServerConfig] = Field(
         default_factory=dict,
@@ -282,6 +298,20 @@ class Settings(BaseSettings):
     inbound_webhook_rate_per_minute: int = Field(
         default=100, ge=0, description="Inbound webhook events per account a minute; 0 = off."
     )
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _log_case(cls, value: object, info: ValidationInfo) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.strip().upper() if info.field_name == "log_level" else value.strip().lower()
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.strip().strip("[]").replace('"', "").split(",")]
+        return [str(v).strip().lower() for v in value if str(v).strip()] if isinstance(value, list) else value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

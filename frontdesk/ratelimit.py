@@ -1,16 +1,24 @@
-"""In-memory sliding-window rate limiter (the embedded default; Redis comes with scale-out).
+"""Sliding-window rate limiters: in memory (the embedded default) or in Redis, shared by replicas.
 
 It sits beside `errors.py` so every layer can count against the same limit: the REST chat routes
-(`api/deps.py`) and the `ask_frontdesk` tool (`agent/delegate.py`) share one `chat:<user_id>` key.
+(`api/deps.py`), the voice door and the `ask_frontdesk` tool (`agent/delegate.py`) share one
+`chat:<user_id>` key. Async callers count with `await limiter.ahit(key)`, which a
+`RedisRateLimiter` answers from Redis (one user's 30 turns a minute hold across replicas); its
+synchronous `hit` / `check` / `forget` count in this process only.
 """
 
 from __future__ import annotations
 
 import math
 import time
+import uuid
 from collections import defaultdict, deque
+from typing import TYPE_CHECKING
 
 from frontdesk.errors import RateLimited
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 
 def chat_key(user_id: str) -> str:
@@ -38,12 +46,18 @@ class RateLimiter:
         while hits and hits[0] <= now - self.window:
             hits.popleft()
         if len(hits) >= self.limit:
-            retry = max(1, math.ceil(hits[0] + self.window - now))
-            raise RateLimited(
-                f"Rate limit of {self.limit} {self.what} per {self.window:g} s exceeded; "
-                f"try again in {retry} s",
-                retry,
-            )
+            self._refuse(hits[0] + self.window - now)
+
+    def _refuse(self, wait_seconds: float) -> None:
+        retry = max(1, math.ceil(wait_seconds))
+        raise RateLimited(
+            f"Rate limit of {self.limit} {self.what} per {self.window:g} s exceeded; try again in {retry} s",
+            retry,
+        )
+
+    async def ahit(self, key: str) -> None:
+        """`hit` for async callers (a shared limiter counts in Redis)."""
+        self.hit(key)
 
     def hit(self, key: str) -> float:
         """Count one hit for `key`, or raise `RateLimited` when over the limit. Returns the hit's
@@ -63,3 +77,38 @@ class RateLimiter:
         hits = self._hits.get(key)
         if hits is not None and stamp in hits:
             hits.remove(stamp)
+
+
+# One atomic step on a sorted set of hit stamps (Redis server time, so replicas share one clock):
+# drop stamps older than the window, refuse with the oldest stamp when full, else add this one.
+_SLIDING_WINDOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local window = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return tostring(tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+return '0'
+"""
+
+
+class RedisRateLimiter(RateLimiter):
+    """The same sliding window kept in Redis (`frontdesk:rate:<key>`), counted by `ahit`."""
+
+    def __init__(self, client: Redis, limit: int, window_seconds: float, what: str = "requests") -> None:
+        super().__init__(limit, window_seconds, what)
+        self._script = client.register_script(_SLIDING_WINDOW)
+
+    async def ahit(self, key: str) -> None:
+        if self.limit <= 0:
+            return
+        member = uuid.uuid4().hex
+        wait = float(
+            await self._script(keys=[f"frontdesk:rate:{key}"], args=[self.window, self.limit, member])
+        )
+        if wait > 0:
+            self._refuse(wait)

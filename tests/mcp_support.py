@@ -3,9 +3,20 @@ representative call per tool family."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from frontdesk.config import Settings
 from frontdesk.security import hash_password
 from frontdesk.storage.accounts import Identity, load_identity
 from frontdesk.storage.apikeys import create_api_key
@@ -13,6 +24,7 @@ from frontdesk.storage.db import Database
 from frontdesk.storage.ids import new_id
 from frontdesk.storage.models import Membership, User
 from frontdesk.types import ROLE_PERMISSIONS, Role
+from tests.conftest import _settings
 
 # One call per tool family; a family's tool is called when the registry has it.
 FAMILY_CALLS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -62,3 +74,38 @@ async def new_key(db: Database, identity: Identity, name: str = "test key") -> t
     async with db.session() as s:
         created = await create_api_key(s, identity, name)
     return created.row.id, created.key
+
+
+@asynccontextmanager
+async def connect(url: str, token: str, mode: str = "legacy", **options: Any) -> AsyncIterator[Client]:
+    """A real MCP client session on `{url}/mcp` with a bearer credential; `options` go to `Client`
+    (`logging_callback`, ...)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0, read=120.0)) as http:
+        transport = streamable_http_client(f"{url}/mcp", http_client=http)
+        async with Client(transport, mode=mode, **options) as client:  # type: ignore[arg-type]
+            yield client
+
+
+def module_settings(tmp_path_factory: pytest.TempPathFactory, name: str, **overrides: Any) -> Settings:
+    """Settings for a test module's own server: a fresh data dir and, on PostgreSQL, a fresh
+    database `<db>_<name>` next to the suite's, so its demo data and lake agree with each other
+    (on SQLite the data dir already holds its own database file)."""
+    settings = _settings(tmp_path_factory.mktemp(name), **overrides)
+    if settings.resolved_database_url.startswith("sqlite"):
+        return settings
+    url = make_url(settings.resolved_database_url)
+    database = f"{url.database}_{name}"
+
+    async def create() -> None:
+        engine = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+                await conn.execute(text(f'CREATE DATABASE "{database}"'))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(create())
+    own_url = url.set(database=database).render_as_string(hide_password=False)
+    return settings.model_copy(update={"database_url": own_url})

@@ -107,6 +107,20 @@ async def test_lists_and_calls_tools_of_each_family_and_ask_frontdesk(setup: Set
         assert foreign.is_error and "not found" in foreign.content[0].text.lower()
 
 
+async def test_prompts_resources_and_tool_metadata_over_stdio(setup: Setup) -> None:
+    async with stdio(setup, setup.owner_key) as client:
+        prompts = {p.name for p in (await client.list_prompts()).prompts}
+        assert {"sales", "marketing", "support", "operations", "data"} <= prompts
+        question = (await client.get_prompt("data")).messages[0].content
+        assert question.type == "text" and question.text
+        catalog = (await client.read_resource("frontdesk://catalog")).contents[0]
+        assert '"objects"' in catalog.text  # type: ignore[union-attr]
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        create = tools["create_contact"]
+        assert create.title == "Create a contact" and create.output_schema
+        assert create.annotations and create.annotations.destructive_hint is False
+
+
 async def test_a_viewer_key_sees_no_write_tools_and_is_refused(setup: Setup) -> None:
     tool, args = WRITE_CALL
     async with stdio(setup, setup.viewer_key) as client:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from frontdesk.agent.events import Done, Failed, ToolCalled, ToolReturned
+from frontdesk.agent.events import AgentChosen, AgentEvent, Done, Failed, ToolCalled, ToolReturned
 from frontdesk.agent.turn import Agent
 from frontdesk.errors import ToolFailure
 from frontdesk.ratelimit import RateLimiter, chat_key
@@ -24,6 +24,17 @@ from frontdesk.tools.registry import ToolRegistry
 from frontdesk.types import InboundMessage
 
 TOOL_NAME = "ask_frontdesk"
+
+
+def progress_note(event: AgentEvent) -> str | None:
+    """A turn's step as a progress message: the department chosen, each tool called and back."""
+    if isinstance(event, AgentChosen):
+        return f"{event.department} is answering"
+    if isinstance(event, ToolCalled):
+        return f"calling {event.name}"
+    if isinstance(event, ToolReturned):
+        return f"{event.name} {'failed' if event.is_error else 'answered'}"
+    return None
 
 
 def register_ask_frontdesk(
@@ -49,12 +60,17 @@ def register_ask_frontdesk(
         The turn is stored as a conversation; pass its `conversation_id` to ask a follow-up.
         """
         if chat_limiter is not None:
-            chat_limiter.hit(chat_key(ctx.principal.user_id))
+            await chat_limiter.ahit(chat_key(ctx.principal.user_id))
         inbound = InboundMessage(
             ctx.principal, question, conversation_id=conversation_id, channel=ctx.principal.channel
         )
         calls: dict[str, dict[str, Any]] = {}
+        steps = 0
         async for event in agent.run_turn(inbound):
+            note = progress_note(event)
+            if note is not None:  # an MCP client that sent a progressToken hears each step
+                steps += 1
+                await ctx.progress(steps, None, note)
             if isinstance(event, ToolCalled):
                 calls[event.id] = {"tool": event.name, "arguments": event.arguments}
             elif isinstance(event, ToolReturned) and event.id in calls:

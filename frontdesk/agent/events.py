@@ -3,7 +3,7 @@ see model- or platform-specific shapes."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 
@@ -64,7 +64,9 @@ AgentEvent = AgentChosen | TextDelta | ToolCalled | ToolReturned | Status | Done
 
 
 def event_dict(event: AgentEvent) -> dict[str, Any]:
-    return asdict(event)
+    """The event as a dict (a new dict; its values are the event's own, not copies: a tool's
+    result is not copied again for each door and for the stored turn)."""
+    return {name: getattr(event, name) for name in _FIELDS[type(event)]}
 
 
 _EVENT_TYPES: dict[str, type[Any]] = {
@@ -75,6 +77,11 @@ _EVENT_TYPES: dict[str, type[Any]] = {
     "status": Status,
     "done": Done,
     "error": Failed,
+}
+
+
+_FIELDS: dict[type[Any], tuple[str, ...]] = {
+    kind: tuple(f.name for f in fields(kind)) for kind in _EVENT_TYPES.values()
 }
 
 

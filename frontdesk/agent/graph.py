@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import operator
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any, Literal, TypedDict
@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
+from frontdesk.agent import approval
 from frontdesk.agent.departments import Department
 from frontdesk.agent.events import AgentChosen, TextDelta, ToolCalled, ToolReturned
 from frontdesk.agent.model import (
@@ -192,7 +193,19 @@ def after_agent(state: TurnState, max_iterations: int) -> Literal["tools", "stop
     return "tools" if state.get("iterations", 0) < max_iterations else "stop"
 
 
-def build_graph(max_iterations: int) -> Any:
+def on_loop(edge: Callable[[Any], str]) -> Callable[[Any], Awaitable[str]]:
+    """An edge function LangGraph runs on the event loop: it sends a plain (sync) one to a worker
+    thread on every step of an async run."""
+
+    async def run(state: Any) -> str:
+        return edge(state)
+
+    return run
+
+
+def build_graph(max_iterations: int, checkpointer: Any = None) -> Any:
+    """The turn graph. With a `checkpointer`, write tools wait for the user's yes first: an
+    `approve` node (`agent.approval`) sits between the agent and its tools."""
     g = StateGraph(TurnState, context_schema=TurnDeps)
     g.add_node("route", route)
     g.add_node("agent", agent)
@@ -200,11 +213,18 @@ def build_graph(max_iterations: int) -> Any:
     g.add_node("stop", stop)
     g.add_edge(START, "route")
     g.add_edge("route", "agent")
+    first = "tools"
+    if checkpointer is not None:
+        g.add_node("approve", approval.approve)
+        g.add_conditional_edges(
+            "approve", on_loop(approval.after_approve), {"tools": "tools", "__end__": END}
+        )
+        first = "approve"
     g.add_conditional_edges(
         "agent",
-        partial(after_agent, max_iterations=max_iterations),
-        {"tools": "tools", "stop": "stop", "__end__": END},
+        on_loop(partial(after_agent, max_iterations=max_iterations)),
+        {"tools": first, "stop": "stop", "__end__": END},
     )
     g.add_edge("tools", "agent")
     g.add_edge("stop", END)
-    return g.compile()
+    return g.compile(checkpointer=checkpointer)

@@ -1,8 +1,9 @@
 """`agent_task`: a scheduled job that is a whole agent turn, asked as the job's owner on the
 `scheduler` channel, in a new conversation of that channel. The reply is the job's result (the
 scheduler puts it in the owner's notification); `agent.status` (processing) and `agent.completed`
-are published for the account. With `deliver_to: "sms"` the reply is also sent through `deliver` (the
-SMS door, given by the api layer); a delivery that fails is noted in the result, the turn stands."""
+are published for the account. With `deliver_to: "sms"` or `"teams"` the reply is also sent through
+`deliver` (the SMS or Teams door, given by the api layer); a delivery that fails is noted in the
+result, the turn stands."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 The runner stores the user message (committed) and starts the turn; `Agent.stream` then loads
 history (within the token budget) -> runs the graph (route, agent, tools, ...) streaming
-`AgentEvent`s -> stores the assistant message with its tool calls, results and usage -> `Done`.
+`AgentEvent`s -> hands back the assistant message with its tool calls, results and usage
+(`Answer`), which the runner stores with the end of the turn in one transaction -> `Done`.
 A new conversation is titled from its first message (by the model, if real).
 """
 
@@ -13,19 +14,22 @@ import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.agent.account_agents import layered_departments
+from frontdesk.agent.approval import Approvals
 from frontdesk.agent.departments import Department, load_departments, load_router_prompt
-from frontdesk.agent.events import AgentEvent, Done, Failed
+from frontdesk.agent.events import AgentEvent, Done, Failed, TextDelta
 from frontdesk.agent.graph import TurnDeps, build_graph
 from frontdesk.agent.history import stored_tool_calls, stored_tool_results, to_chat_messages
 from frontdesk.agent.memory import fit_history, history_row_limit
 from frontdesk.agent.model import ChatMessage, ChatModel, ImagePart
 from frontdesk.agent.providers import resolve_model, resolve_real_model
 from frontdesk.agent.titles import generate_title, title_from
-from frontdesk.agent.turn_log import Began
+from frontdesk.agent.turn_log import Answer, Began
 from frontdesk.agent.turns import TurnRunner
 from frontdesk.config import Settings
 from frontdesk.errors import FrontdeskError, Invalid, NotFound, TooLarge
@@ -73,6 +77,7 @@ class Agent:
         self._models: dict[str, ChatModel] = {}
         self._today = today
         self._graph = build_graph(settings.max_tool_iterations)
+        self.approvals = Approvals(partial(build_graph, settings.max_tool_iterations))  # agent.approval
         self._model(settings.model)  # fail fast on an unsupported model name or a missing key
         for dept in self.departments.values():
             if dept.model:
@@ -97,15 +102,6 @@ class Agent:
         if len(inbound.text) > self.settings.max_message_chars:
             raise TooLarge(f"Message is longer than {self.settings.max_message_chars} characters")
 
-    async def open_conversation(self, inbound: InboundMessage) -> Conversation:
-        """The inbound message's conversation (the principal's own, else `NotFound`), or a new one."""
-        if inbound.conversation_id:
-            async with self.db.session() as s:
-                return await store.get_conversation(s, inbound.principal, inbound.conversation_id)
-        return await self.db.run_write(
-            lambda s: store.create_conversation(s, inbound.principal, channel=inbound.channel)
-        )
-
     async def run_turn(self, inbound: InboundMessage) -> AsyncIterator[AgentEvent]:
         """Submit a turn to the server's runner and stream its events. Leaving early stops only this
         reader: the turn runs to its end (cancel it with `self.turns.cancel`)."""
@@ -113,18 +109,16 @@ class Agent:
         async for _, event in self.turns.follow(handle.turn_id):
             yield event
 
-    async def stream(self, inbound: InboundMessage, began: Began) -> AsyncIterator[AgentEvent]:
-        """The turn after its user message was stored: history -> graph -> stored answer -> `Done`."""
+    async def stream(self, inbound: InboundMessage, began: Began) -> AsyncIterator[AgentEvent | Answer]:
+        """The turn after its user message was stored: history -> graph -> the answer, which the
+        runner stores with the end of the turn (`Answer`)."""
         conv = began.conversation
-        async with self.db.session() as s:
-            rows = await store.recent_messages(
-                s, conv.id, history_row_limit(self.settings.history_token_budget)
-            )
+        rows = await self._history(began)
         history = fit_history(to_chat_messages(rows), self.settings.history_token_budget)
         deps = TurnDeps(
             tool_ctx=ToolContext(inbound.principal, self.db, self.settings),
             registry=self.registry,
-            departments=self.departments,
+            departments=await layered_departments(self.db, inbound.principal, self.departments),
             model_for=self.model_for,
             today=self._today,
             router_model=self.router_model,
@@ -140,15 +134,21 @@ class Agent:
             "messages": _with_images(history, inbound),
             "previous_department": began.previous_department,
         }
+        graph, graph_input, config = self._graph, start, None
+        if (approving := await self.approvals.begin(self.db, inbound, conv.id, start)) is not None:
+            graph, (graph_input, config) = self.approvals.graph, approving
         try:
             async with asyncio.timeout(self.settings.turn_timeout_seconds):
-                async for mode, chunk in self._graph.astream(
-                    start, context=deps, stream_mode=["custom", "values"]
+                async for mode, chunk in graph.astream(
+                    graph_input, config=config, context=deps, stream_mode=["custom", "values"]
                 ):
                     if mode == "custom":
                         yield chunk
                     else:
                         state = chunk
+                if config is not None and (question := await self.approvals.question(conv.id, config)):
+                    yield TextDelta(question)  # the turn ends asking; the next message answers
+                    state = state | {"final_text": "".join(state.get("shown", [])) + question}
         except TimeoutError:
             yield Failed(f"The turn took longer than {self.settings.turn_timeout_seconds:g} s", "timeout")
             return
@@ -164,7 +164,15 @@ class Agent:
                 titling.cancel()
                 titling = None
         title, title_usage = await self._title(titling)
-        yield await self._finish(inbound, conv, state, title, title_usage)
+        yield self._answer(inbound, conv, state, title, title_usage)
+
+    async def _history(self, began: Began) -> list[Message]:
+        """The stored messages the model sees; the conversation's first message is all there is."""
+        if began.message.seq == 1:
+            return [began.message]
+        async with self.db.session() as s:
+            limit = history_row_limit(self.settings.history_token_budget)
+            return await store.recent_messages(s, began.conversation.id, limit)
 
     async def _title(
         self, titling: asyncio.Task[tuple[str | None, Usage]] | None
@@ -179,14 +187,14 @@ class Agent:
             titling.cancel()
             return None, {}
 
-    async def _finish(
+    def _answer(
         self,
         inbound: InboundMessage,
         conv: Conversation,
         state: dict[str, Any],
         title: str | None = None,
         title_usage: Usage | None = None,
-    ) -> Done:
+    ) -> Answer:
         tool_log = state.get("tool_log") or []
         usage = {"input_tokens": 0, "output_tokens": 0} | (state.get("usage") or {})
         for key, value in (title_usage or {}).items():
@@ -203,16 +211,17 @@ class Agent:
             tokens_out=usage["output_tokens"],
         )
 
-        async def store_reply(s: AsyncSession) -> Message:
+        usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
+
+        async def store_reply(s: AsyncSession) -> Done:
             current = await s.get(Conversation, conv.id, populate_existing=True)
             if current is None:
                 raise NotFound("The conversation was deleted while the agent was answering")
             current.department = department
             if title:
                 current.title = title
-            [reply] = await store.add_messages(s, current, [reply_message], commit=False)
-            return reply
+            with s.no_autoflush:  # the conversation's changes go out in one statement with the reply
+                [reply] = await store.add_messages(s, current, [reply_message], commit=False)
+            return Done(conv.id, reply.id, reply.content, department, usage)
 
-        reply = await self.db.run_write(store_reply, retry_conflicts=True)
-        usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
-        return Done(conv.id, reply.id, reply.content, department, usage)
+        return Answer(store_reply)

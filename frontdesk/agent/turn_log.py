@@ -1,13 +1,16 @@
 """The pieces of a server-owned turn: its handle, what `submit` stored (`Began`), what the runner
-needs from the agent (`TurnEngine`), and `LiveTurn`, the in-memory log of a turn running in this
-process that followers replay and then follow (`follow(after=n)`)."""
+needs from the agent (`TurnEngine`) and the answer it hands back unstored (`Answer`), and
+`LiveTurn`, the in-memory log of a turn running in this process that followers replay and then
+follow (`follow(after=n)`)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.agent.events import AgentEvent, Done, Failed, event_from_dict
 from frontdesk.storage.models import Conversation, Message
@@ -36,14 +39,21 @@ class Began:
     previous_department: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A turn's answer, not stored yet: the last item of `TurnEngine.stream`. The runner stores it
+    (`store(session) -> Done`) and the end of the turn in one write transaction, then streams the
+    `Done`."""
+
+    store: Callable[[AsyncSession], Awaitable[Done]]
+
+
 class TurnEngine(Protocol):
     """What the runner needs from the agent (`frontdesk.agent.turn.Agent`)."""
 
     def check(self, inbound: InboundMessage) -> None: ...
 
-    async def open_conversation(self, inbound: InboundMessage) -> Conversation: ...
-
-    def stream(self, inbound: InboundMessage, began: Began) -> AsyncIterator[AgentEvent]: ...
+    def stream(self, inbound: InboundMessage, began: Began) -> AsyncIterator[AgentEvent | Answer]: ...
 
 
 @dataclass(eq=False)
@@ -75,11 +85,20 @@ class LiveTurn:
         self._changed = asyncio.Event()
 
     async def follow(self, after: int) -> AsyncIterator[tuple[int, AgentEvent]]:
+        async for batch in self.batches(after):
+            for item in batch:
+                yield item
+
+    async def batches(self, after: int) -> AsyncIterator[list[tuple[int, AgentEvent]]]:
+        """The events after `after` as they come, in batches: all those appended since the last
+        batch (for a copy that writes each batch in one round trip, e.g. a shared event log)."""
         n = after
         while True:
-            while n < len(self.events):
-                n += 1
-                yield n, self.events[n - 1]
+            if n < len(self.events):
+                batch = list(enumerate(self.events[n:], start=n + 1))
+                n += len(batch)
+                yield batch
+                continue
             if self.finished:
                 return
             await self._changed.wait()

@@ -4,10 +4,14 @@
     async for n, event in runner.follow(handle.turn_id, after=0): ...   # replay, then live
     outcome = await runner.result(handle.turn_id, timeout=4.0)          # Done | Failed
 
-- **Durable.** `submit` commits the user message and the turn row in one write transaction before
-  it returns, so a door answers only after the message is safe. The turn then runs in a task of
-  its own to its end, whoever listens; a dropped client only stops its follower. Cancelling is
-  explicit (`cancel`).
+- **Durable.** `submit` commits the user message and the turn row (and the conversation, when the
+  message starts one) in one write transaction before it returns, so a door answers only after
+  the message is safe. The turn then runs in a task of its own to its end, whoever listens; a
+  dropped client only stops its follower. Cancelling is explicit (`cancel`).
+- **Cheap.** Two write transactions a turn: that one, and the answer stored together with the end
+  of the turn (its status and events, written once) — the engine hands the answer back unstored
+  (`Answer`). Ownership of an existing conversation is checked inside the first one, or before
+  waiting when the conversation is busy or the message may be a retry.
 - **Serialized per conversation.** Turns of one conversation run one after another (the second
   waits for the first, so history reads user, answer, user, answer); at most
   `Settings.turn_queue_per_conversation` wait behind a running one, more are refused with
@@ -24,21 +28,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk import logs, metrics, tracing
 from frontdesk.agent.events import AgentEvent, Done, Failed, event_dict, event_from_dict
 from frontdesk.agent.titles import title_from
-from frontdesk.agent.turn_log import Began, ConversationGate, LiveTurn, Outcome, TurnEngine, TurnHandle
+from frontdesk.agent.turn_log import (
+    Answer,
+    Began,
+    ConversationGate,
+    LiveTurn,
+    Outcome,
+    TurnEngine,
+    TurnHandle,
+)
+from frontdesk.agent.turn_stream import TurnEventLog
 from frontdesk.config import Settings
-from frontdesk.errors import Conflict, NotFound
+from frontdesk.errors import Conflict, FrontdeskError, NotFound
 from frontdesk.storage import conversations as store
 from frontdesk.storage import turns as turn_store
 from frontdesk.storage.db import Database
-from frontdesk.storage.ids import utcnow
+from frontdesk.storage.ids import new_id, utcnow
 from frontdesk.storage.models import Conversation
 from frontdesk.storage.turn_models import Turn
 from frontdesk.types import InboundMessage, Principal
@@ -58,6 +73,7 @@ class TurnRunner:
         self._gates: dict[str, ConversationGate] = {}
         self._evictions: dict[str, asyncio.TimerHandle] = {}
         self._closing = False
+        self.event_log: TurnEventLog | None = None  # shared by replicas (Redis Streams) when set
 
     # -- starting -----------------------------------------------------------------------------
 
@@ -67,22 +83,34 @@ class TurnRunner:
         if self._closing:
             raise Conflict("The server is shutting down; send the message again in a moment")
         self.engine.check(inbound)
-        conv = await self.engine.open_conversation(inbound)
-        if inbound.external_id and (seen := await self._seen(conv.id, inbound.external_id)):
+        create = inbound.conversation_id is None
+        conv_id = new_id("conv") if inbound.conversation_id is None else inbound.conversation_id
+        if not create and (inbound.external_id or conv_id in self._gates):
+            await self._check_owner(inbound.principal, conv_id)  # before waiting or replaying
+        if inbound.external_id and (seen := await self._seen(conv_id, inbound.external_id)):
             return seen
-        gate = await self._enter(conv.id)
+        gate = await self._enter(conv_id)
         try:
-            if inbound.external_id and (seen := await self._seen(conv.id, inbound.external_id)):
-                self._leave(conv.id, gate)
+            if inbound.external_id and (seen := await self._seen(conv_id, inbound.external_id)):
+                self._leave(conv_id, gate)
                 return seen
-            began = await self.db.run_write(lambda s: self._begin(s, conv.id, inbound), retry_conflicts=True)
+            began = await self.db.run_write(
+                lambda s: self._begin(s, conv_id, inbound, create=create), retry_conflicts=True
+            )
         except BaseException:
-            self._leave(conv.id, gate)
+            self._leave(conv_id, gate)
             raise
+        conv = began.conversation
         live = LiveTurn(began.turn.id, conv.id, conv.account_id, inbound.principal.user_id)
         self._live[live.turn_id] = live
-        live.task = asyncio.create_task(self._drive(live, inbound, began, gate), name=live.turn_id)
+        live.task = asyncio.create_task(self._observed(live, inbound, began, gate), name=live.turn_id)
+        if self.event_log is not None:  # other replicas follow it there
+            await self.event_log.mirror(live)
         return TurnHandle(live.turn_id, conv.id, began.message.id)
+
+    async def _check_owner(self, principal: Principal, conversation_id: str) -> None:
+        async with self.db.session() as s:
+            await store.get_conversation(s, principal, conversation_id)  # NotFound unless theirs
 
     async def _seen(self, conversation_id: str, external_id: str) -> TurnHandle | None:
         async with self.db.session() as s:
@@ -120,23 +148,27 @@ class TurnRunner:
         if gate.users == 0 and self._gates.get(conversation_id) is gate:
             del self._gates[conversation_id]
 
-    async def _begin(self, s: AsyncSession, conversation_id: str, inbound: InboundMessage) -> Began:
-        conv = await s.get(Conversation, conversation_id, populate_existing=True)
-        if conv is None:
-            raise NotFound("Conversation not found")
+    async def _begin(
+        self, s: AsyncSession, conversation_id: str, inbound: InboundMessage, *, create: bool
+    ) -> Began:
+        """One write transaction: the conversation (created, or the principal's own, else
+        `NotFound`), the user message and the turn row."""
+        principal = inbound.principal
+        if create:
+            conv = store.new_conversation(principal, channel=inbound.channel, conversation_id=conversation_id)
+            s.add(conv)
+        else:
+            conv = await s.get(Conversation, conversation_id, populate_existing=True)
+            if conv is None or conv.account_id != principal.account_id or conv.user_id != principal.user_id:
+                raise NotFound("Conversation not found")
         fresh, previous = conv.title is None, conv.department
         if fresh:
             conv.title = title_from(inbound.text)
-        [msg] = await store.add_messages(
-            s,
-            conv,
-            [
-                store.NewMessage(
-                    "user", inbound.text, channel=inbound.channel, external_id=inbound.external_id
-                )
-            ],
-            commit=False,
+        user_message = store.NewMessage(
+            "user", inbound.text, channel=inbound.channel, external_id=inbound.external_id
         )
+        with s.no_autoflush:  # the conversation's changes go out in one statement with the message
+            [msg] = await store.add_messages(s, conv, [user_message], commit=False)
         turn = turn_store.new_turn(
             conv, msg, user_id=inbound.principal.user_id, channel=inbound.channel, runner=self.runner_id
         )
@@ -145,13 +177,41 @@ class TurnRunner:
 
     # -- running ------------------------------------------------------------------------------
 
+    async def _observed(
+        self, live: LiveTurn, inbound: InboundMessage, began: Began, gate: ConversationGate
+    ) -> None:
+        """`_drive` under the turn's log context and span, counted in the turn metrics. The task
+        inherits the submitting request's context (its request id and span) from `create_task`."""
+        start = time.perf_counter()
+        with logs.turn_scope(live.turn_id), tracing.span("turn", turn_id=live.turn_id, door=inbound.channel):
+            await self._drive(live, inbound, began, gate)
+            last = live.events[-1] if live.events else None
+            department = last.agent if isinstance(last, Done) else ""
+            seconds = time.perf_counter() - start
+            metrics.observe_turn(inbound.channel, department, live.status, seconds)
+            log.info(
+                "turn %s %s in %.2fs",
+                live.turn_id,
+                live.status,
+                seconds,
+                extra={"door": inbound.channel, "department": department, "outcome": live.status},
+            )
+
     async def _drive(
         self, live: LiveTurn, inbound: InboundMessage, began: Began, gate: ConversationGate
     ) -> None:
+        stored = False  # the end of the turn was written with its answer
         try:
+            answer: Answer | None = None
             async for event in self.engine.stream(inbound, began):
-                live.append(event)
-            if not live.events or not isinstance(live.events[-1], Done | Failed):
+                if isinstance(event, Answer):
+                    answer = event
+                else:
+                    live.append(event)
+            if answer is not None:
+                live.append(await self._store_answer(live, answer))
+                stored = True
+            elif not live.events or not isinstance(live.events[-1], Done | Failed):
                 live.append(Failed("The agent stopped without an answer", "agent_error"))
         except asyncio.CancelledError:
             task = asyncio.current_task()
@@ -160,6 +220,8 @@ class TurnRunner:
             reason = live.stop_reason or "interrupted"
             detail = "The turn was cancelled" if reason == "cancelled" else turn_store.INTERRUPTED_DETAIL
             live.append(Failed(detail, reason))
+        except FrontdeskError as e:  # e.g. the conversation was deleted while the agent answered
+            live.append(Failed(e.detail, e.code))
         except Exception:
             log.exception("turn %s failed", live.turn_id)
             live.append(Failed("The agent failed while answering; the message was saved.", "agent_error"))
@@ -167,13 +229,30 @@ class TurnRunner:
             self._leave(live.conversation_id, gate)
         outcome = live.events[-1]
         status = "completed" if isinstance(outcome, Done) else live.stop_reason or "failed"
-        try:
-            await self.db.run_write(lambda s: self._record_end(s, live, status))
-        except Exception:
-            log.exception("could not store the end of turn %s", live.turn_id)
+        if not stored:
+            try:
+                await self.db.run_write(lambda s: self._record_end(s, live, status))
+            except Exception:
+                log.exception("could not store the end of turn %s", live.turn_id)
         live.close(status)
         loop = asyncio.get_running_loop()
         self._evictions[live.turn_id] = loop.call_later(KEEP_FINISHED_SECONDS, self._evict, live.turn_id)
+
+    async def _store_answer(self, live: LiveTurn, answer: Answer) -> Done:
+        """Store the answer and the end of the turn (its events and the `Done`) in one write."""
+
+        async def write(s: AsyncSession) -> Done:
+            done = await answer.store(s)
+            await turn_store.finish_turn(
+                s,
+                live.turn_id,
+                status="completed",
+                events=[*(event_dict(e) for e in live.events), event_dict(done)],
+                reply_message_id=done.message_id,
+            )
+            return done
+
+        return await self.db.run_write(write, retry_conflicts=True)
 
     async def _record_end(self, s: AsyncSession, live: LiveTurn, status: str) -> None:
         outcome = live.events[-1]
@@ -207,6 +286,10 @@ class TurnRunner:
         live = self._live.get(turn_id)
         if live is not None:
             async for item in live.follow(after):
+                yield item
+            return
+        if self.event_log is not None and await self.event_log.has(turn_id):  # running elsewhere
+            async for item in self.event_log.follow(turn_id, after):
                 yield item
             return
         n = after

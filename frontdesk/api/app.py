@@ -10,16 +10,18 @@ from fastapi import FastAPI
 from frontdesk import __version__
 from frontdesk.api import errors, middleware, openapi
 from frontdesk.api.audit_origin import AuditOriginMiddleware
-from frontdesk.api.mcp_http import McpEndpoint
+from frontdesk.api.mcp_http import McpEndpoint, metadata_routes
 from frontdesk.api.routes import (
     accounts,
     admin,
     ads,
+    agents,
     analytics,
     api_keys,
     audit,
     auth,
     billing,
+    bronze,
     chat,
     connections,
     contacts,
@@ -34,14 +36,17 @@ from frontdesk.api.routes import (
     leads,
     media,
     messages,
+    metrics,
     notifications,
     pages,
     password,
     profile,
+    quick_insights,
     scheduler,
     search,
     sessions,
     sms,
+    snapshot,
     suggestions,
     team,
     teams,
@@ -102,6 +107,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (scheduler.router, webhooks_in.router, webhooks_out.router, notifications.router):
         app.include_router(router)  # work without a chat (api/background.py)
     app.include_router(insights_async.router)
+    for router in (quick_insights.router, snapshot.router, bronze.router):  # MIA insights
+        app.include_router(router)
+    for router in (agents.router, agents.analytics_router):  # CRM MVP agents
+        app.include_router(router)
     app.include_router(events_ws.router)
+    app.include_router(metrics.router)  # Prometheus; loopback or FRONTDESK_METRICS_TOKEN
     app.add_route("/mcp", mcp_endpoint, include_in_schema=False)  # streamable HTTP MCP
+    app.router.routes.extend(metadata_routes())  # RFC 9728 metadata for /mcp
     return app

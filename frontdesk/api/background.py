@@ -1,7 +1,7 @@
-"""The work a server does without a chat, composed once at start-up: the job queue (taskiq), the
-scheduler, outbound webhook fan-out, inbound webhook processing, async insight tasks and the lead
-notifier. The app lifespan starts it after the turn runner and stops it before
-(`Services.start_background` / `aclose`)."""
+"""The work a server does without a chat, composed once at start-up: the job queue (taskiq) and the
+helper executions it runs, the scheduler, outbound webhook fan-out, inbound webhook processing,
+async insight tasks and the lead notifier. The app lifespan starts it after the turn runner and
+stops it before (`Services.start_background` / `aclose`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from frontdesk.config import Settings
 from frontdesk.ratelimit import RateLimiter
 from frontdesk.storage.db import Database
 from frontdesk.tools.helpers.net import OutboundHttp
+from frontdesk.tools.helpers.worker import ExecutionWorker
 from frontdesk.tools.jobs.insight_tasks import InsightTasks
 from frontdesk.tools.jobs.queue import JobQueue
 from frontdesk.tools.jobs.scheduler import ScheduledRuns, Scheduler
@@ -33,8 +34,10 @@ class Background:
     http: OutboundHttp  # the SSRF guard, trusting `FRONTDESK_OUTBOUND_ALLOWED_HOSTS`
     inbound_limiter: RateLimiter
     metrics: MetricsTicker  # metrics.update for accounts with a live /ws socket
+    executions: ExecutionWorker  # helper executions, run as `helper_execution` jobs of `queue`
 
     async def start(self) -> None:
+        await self.executions.start()
         await self.fanout.start()
         await self.notifier.start()
         await self.queue.start()
@@ -49,6 +52,7 @@ class Background:
         await self.queue.stop(grace_seconds)
         await self.notifier.stop()
         await self.fanout.stop()
+        await self.executions.stop()
 
 
 def build_background(settings: Settings, db: Database, turns: TurnRunner, doors: Doors) -> Background:
@@ -63,6 +67,8 @@ def build_background(settings: Settings, db: Database, turns: TurnRunner, doors:
     ScheduledRuns(db, settings, TASKS | {"agent_task": agent_task(turns, doors.deliver)}).install(queue)
     InboundProcessor(db, queue)
     InsightTasks(db, settings, queue)
+    executions = ExecutionWorker(db, timeout_seconds=settings.helper_timeout_seconds)
+    executions.install(queue)
     http = OutboundHttp(trusted_hosts=settings.outbound_allowed_hosts)
     fanout = WebhookFanout(db, queue, http, settings.resolved_secret_key(), settings.webhook_max_attempts)
     return Background(
@@ -75,4 +81,5 @@ def build_background(settings: Settings, db: Database, turns: TurnRunner, doors:
         http=http,
         inbound_limiter=RateLimiter(settings.inbound_webhook_rate_per_minute, 60.0, "webhook events"),
         metrics=MetricsTicker(db, settings.metrics_update_seconds),
+        executions=executions,
     )

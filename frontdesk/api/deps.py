@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request, WebSocket, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from frontdesk import logs
 from frontdesk.api.services import Services
 from frontdesk.errors import FrontdeskError, Unauthenticated
 from frontdesk.ratelimit import chat_key
@@ -39,10 +40,13 @@ async def identity_from_bearer(services: Services, token: str) -> Identity:
     """Who a bearer credential is: an API key (`fdk_…`) or a JWT access token (not logged out)."""
     if looks_like_api_key(token):
         async with services.db.session() as s:
-            return await identity_for_api_key(s, token)
-    claims = decode_access_token(services.secret, token)
-    async with services.db.session() as s:
-        return await identity_for_access_token(s, claims)
+            identity = await identity_for_api_key(s, token)
+    else:
+        claims = decode_access_token(services.secret, token)
+        async with services.db.session() as s:
+            identity = await identity_for_access_token(s, claims)
+    logs.note_identity(identity.user.id, identity.account.id)  # on the request's log lines
+    return identity
 
 
 CurrentIdentity = Annotated[Identity, Depends(get_identity)]
@@ -99,11 +103,11 @@ ClientIp = Annotated[str, Depends(get_client_ip)]
 
 
 async def auth_rate_limit(ip: ClientIp, services: ServicesDep) -> None:
-    services.auth_limiter.hit(f"auth:{ip}")
+    await services.auth_limiter.ahit(f"auth:{ip}")
 
 
 async def chat_rate_limit(principal: CurrentPrincipal, services: ServicesDep) -> None:
-    services.chat_limiter.hit(chat_key(principal.user_id))
+    await services.chat_limiter.ahit(chat_key(principal.user_id))
 
 
 async def websocket_identity(ws: WebSocket, services: Services, missing: str) -> Identity | None:

@@ -44,8 +44,13 @@ class Doors:
     teams_missing: list[str] = field(default_factory=list)
 
     async def deliver(self, ctx: ToolContext, door: str, text: str) -> dict[str, Any]:
-        """Text `text` to the principal's own linked phone through the SMS door (a scheduled
-        `agent_task`'s reply); an opted-out number gets nothing."""
+        """Send a scheduled `agent_task`'s reply to the principal themselves: by text to their own
+        linked phone through the SMS door (an opted-out number gets nothing), or as a Teams message
+        in their latest personal chat with the bot."""
+        if door == "teams":
+            if self.teams is None:
+                raise ToolFailure(f"The Teams door is off: set {', '.join(self.teams_missing)}")
+            return await self.teams.send_to(ctx.principal, text)
         if door != "sms":
             raise Invalid(f"Delivery to the {door} door is not supported")
         if self.sender is None:

@@ -8,6 +8,9 @@
 - `TextGuardMiddleware`: JSON and form bodies, the query string and the path carry no control
   characters (C0 but tab, LF and CR; DEL) and no lone UTF-16 surrogates (`"\\ud800"`), which no
   store or encoder can hold; else 422 naming the field.
+
+Outside them all, `request_context.RequestContextMiddleware`: the request id, the access line, the
+HTTP metrics and the route span.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from frontdesk import tracing
 from frontdesk.api.errors import validation_response
+from frontdesk.api.request_context import RequestContextMiddleware
 from frontdesk.config import Settings
 from frontdesk.tools.explorer.files import MAX_UPLOAD_BYTES
 
@@ -238,3 +243,5 @@ def install(app: FastAPI, settings: Settings) -> None:
         BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, max_multipart_bytes=multipart
     )
     app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(RequestContextMiddleware)  # request id, access line, metrics, route span
+    tracing.configure(settings)  # opt-in: FRONTDESK_OTEL_ENDPOINT

@@ -7,13 +7,15 @@ passes as `responses=` to document the statuses it can answer with.
 (`ValidationErrorOut`: `detail`, `code: "validation_error"`, `errors`) instead of FastAPI's
 `HTTPValidationError`, and an operation that takes a body also answers 400 when the body cannot be
 read (JSON that is not UTF-8 or not JSON, broken multipart). `event_stream(...)` documents an SSE
-answer as `text/event-stream`.
+answer as `text/event-stream`. Operations listed in `openapi_examples.json` get a request and a
+response example.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import FastAPI
@@ -38,6 +40,7 @@ _HEADERS = {
     429: {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}},
 }
 _REF = "#/components/schemas/"
+_EXAMPLES = Path(__file__).with_name("openapi_examples.json")
 
 
 class ErrorOut(BaseModel):
@@ -78,11 +81,19 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def event_stream(description: str) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entry for a route answering 200 with Server-Sent Events."""
-    content = {
-        "text/event-stream": {"schema": {"type": "string", "description": "SSE: `id:`, `event:`, `data:`"}}
+    """`responses=` entry for a route answering 200 with Server-Sent Events: the schema is one
+    event's (`id`, `event`, `data` holding JSON), as OpenAPI tools validate each event."""
+    event = {
+        "type": "object",
+        "description": "One SSE event: `id:`, `event:`, `data:` (JSON)",
+        "properties": {
+            "id": {"type": "string"},
+            "event": {"type": "string"},
+            "data": {"type": "string", "contentMediaType": "application/json"},
+        },
+        "required": ["data"],
     }
-    return {200: {"description": description, "content": content}}
+    return {200: {"description": description, "content": {"text/event-stream": {"schema": event}}}}
 
 
 def _add_schema(schemas: dict[str, Any], model: type[BaseModel]) -> str:
@@ -111,13 +122,36 @@ def _document_framework_errors(doc: dict[str, Any]) -> None:
             schemas.pop(unused, None)
 
 
+def load_examples() -> dict[str, dict[str, Any]]:
+    """`openapi_examples.json`: `"METHOD /path": {"request": ..., "response": ...}`, captured from
+    a demo server's real answers (ids and timestamps as the server makes them; secrets replaced)."""
+    return json.loads(_EXAMPLES.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def _document_examples(doc: dict[str, Any]) -> None:
+    """Each listed operation's JSON request body and first 2xx JSON answer get their example."""
+    for name, example in load_examples().items():
+        method, _, path = name.partition(" ")
+        operation = doc.get("paths", {}).get(path, {}).get(method.lower())
+        if operation is None:
+            continue  # a route that is gone; tests/api/test_openapi_document.py says so
+        if "request" in example and (body := operation.get("requestBody", {}).get("content", {})):
+            body.get("application/json", {})["example"] = example["request"]
+        ok = sorted(s for s in operation.get("responses", {}) if s.startswith("2"))
+        content = operation["responses"][ok[0]].get("content", {}) if ok else {}
+        if "response" in example and "application/json" in content:
+            content["application/json"]["example"] = example["response"]
+
+
 def install(app: FastAPI) -> None:
-    """Serve the document with the framework's own errors documented on every operation."""
+    """Serve the document with the framework's own errors documented on every operation, and the
+    examples of `openapi_examples.json`."""
     build: Callable[[], dict[str, Any]] = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             _document_framework_errors(build())
+            _document_examples(app.openapi_schema or {})
         assert app.openapi_schema is not None
         return app.openapi_schema
 

@@ -12,13 +12,13 @@ from frontdesk.agent.turn import Agent
 from frontdesk.agent.turns import TurnRunner
 from frontdesk.api.background import Background, build_background
 from frontdesk.api.doors import Doors, build_doors
+from frontdesk.api.scale_out import ScaleOut, shared_limiter
 from frontdesk.config import Settings
 from frontdesk.ratelimit import RateLimiter
 from frontdesk.storage.db import Database
-from frontdesk.storage.demo import DemoSummary, demo_exists, seed_demo
+from frontdesk.storage.demo import DemoSummary, demo_exists, lock_seeding, seed_demo
 from frontdesk.storage.migrate import upgrade
 from frontdesk.tools.explorer.sync import sync_account
-from frontdesk.tools.helpers.worker import ExecutionWorker
 from frontdesk.tools.mcp_client import ExternalServers
 from frontdesk.tools.media.engines import MediaEngines
 from frontdesk.tools.registry import ToolRegistry, default_registry
@@ -38,11 +38,11 @@ class Services:
     login_failures: RateLimiter  # failed logins per email (`login:<email>`)
     demo: DemoSummary | None = None
     external: ExternalServers | None = None
-    helper_worker: ExecutionWorker | None = None
     filter_model: ChatModel | None = None  # plans `nl_query` filters when a real model is configured
     doors: Doors | None = None  # the SMS and Teams doors (each None when not configured)
     media: MediaEngines | None = None  # speech and OCR engines (models load on first use)
     background: Background | None = None  # jobs, scheduler, webhooks, notifier (api/background.py)
+    scale: ScaleOut | None = None  # what replicas share through Redis (api/scale_out.py)
 
     @property
     def turns(self) -> TurnRunner:
@@ -50,25 +50,25 @@ class Services:
         return self.agent.turns
 
     async def start_background(self, *, owns_store: bool = False) -> None:
-        """Mark turns a stopped process left running as interrupted and start the in-process
-        helper worker (the app lifespan and `frontdesk mcp` call this; the server on SQLite
-        `owns_store`)."""
+        """Mark turns a stopped process left running as interrupted and start the background work
+        (job queue with helper executions, scheduler, webhooks; the app lifespan and `frontdesk mcp`
+        call this; the server on SQLite `owns_store`)."""
+        if self.scale is not None:  # events of other replicas reach this one's sockets from now on
+            await self.scale.start()
         await self.agent.turns.start(owns_store=owns_store)
-        if self.helper_worker is not None:
-            await self.helper_worker.start()
         if self.background is not None:
             await self.background.start()
 
     async def aclose(self) -> None:
-        """Let running turns finish (within the grace period), stop the helper worker, disconnect
-        external MCP servers and close the database."""
+        """Stop the background work, let running turns finish (within the grace period),
+        disconnect external MCP servers and close the database."""
         if self.background is not None:  # jobs first: a scheduled agent turn ends before the runner
             await self.background.aclose(self.settings.shutdown_grace_seconds)
         await self.agent.turns.aclose()
+        if self.scale is not None:
+            await self.scale.aclose()
         if self.doors is not None:  # SMS / Teams replies still being sent
             await self.doors.aclose()
-        if self.helper_worker is not None:
-            await self.helper_worker.stop()
         if self.external is not None:
             await self.external.aclose()
         if self.media is not None:
@@ -83,6 +83,7 @@ async def start_services(settings: Settings) -> Services:
     demo = None
     if settings.demo_data:
         async with db.session() as s:
+            await lock_seeding(s)  # replicas started together: one seeds, the others find it
             if not await demo_exists(s):
                 demo = await seed_demo(s, seed=settings.demo_seed, contacts=settings.demo_contacts)
                 log.info("seeded demo account %s with %d contacts", demo.account_id, demo.contacts)
@@ -97,7 +98,8 @@ async def start_services(settings: Settings) -> Services:
     except BaseException:
         await external.aclose()
         raise
-    chat_limiter = RateLimiter(settings.chat_rate_limit_per_minute, 60.0, "chat turns")
+    scale = ScaleOut.connect(settings, db, agent.turns)  # None without FRONTDESK_REDIS_URL
+    chat_limiter = shared_limiter(scale, settings.chat_rate_limit_per_minute, 60.0, "chat turns")
     register_ask_frontdesk(registry, agent, chat_limiter)  # MCP turns count like REST turns
     doors = build_doors(settings, db, agent.turns)
     return Services(
@@ -106,21 +108,14 @@ async def start_services(settings: Settings) -> Services:
         registry=registry,
         agent=agent,
         secret=settings.resolved_secret_key(),
-        auth_limiter=RateLimiter(settings.auth_rate_limit_per_minute, 60.0),
+        auth_limiter=shared_limiter(scale, settings.auth_rate_limit_per_minute, 60.0),
         chat_limiter=chat_limiter,
         login_failures=RateLimiter(settings.login_failures_per_email, 15 * 60.0, "failed logins"),
         demo=demo,
         external=external,
-        helper_worker=ExecutionWorker(
-            db,
-            concurrency=settings.helper_workers,
-            poll_seconds=settings.helper_poll_seconds,
-            timeout_seconds=settings.helper_timeout_seconds,
-        )
-        if settings.helper_workers > 0
-        else None,
         filter_model=resolve_real_model(settings.model, settings) if settings.model != "offline" else None,
         doors=doors,
         media=MediaEngines.local(settings),
         background=build_background(settings, db, agent.turns, doors),
+        scale=scale,
     )

@@ -31,8 +31,8 @@ from frontdesk.agent.turns import TurnRunner
 from frontdesk.channels.base import Background
 from frontdesk.channels.teams_cards import ADAPTIVE_CARD, record_card, records_of
 from frontdesk.channels.teams_connector import BotConnector
-from frontdesk.errors import FrontdeskError, Unauthenticated
-from frontdesk.storage import threads
+from frontdesk.errors import FrontdeskError, Invalid, Unauthenticated
+from frontdesk.storage import teams_refs, threads
 from frontdesk.storage.accounts import load_identity
 from frontdesk.storage.db import Database
 from frontdesk.storage.models import User
@@ -98,6 +98,11 @@ class TeamsDoor:
         conversation_id = await threads.conversation_for_thread(
             self.db, principal, "teams", activity.conversation.id
         )
+        if activity.conversation.conversation_type == "personal" and activity.recipient is not None:
+            ref = teams_refs.Reference(
+                activity.service_url, activity.conversation.id, activity.recipient.id, activity.recipient.name
+            )
+            await teams_refs.remember(self.db, principal, ref)
         inbound = InboundMessage(
             principal, text, conversation_id=conversation_id, channel="teams", external_id=activity.id
         )
@@ -176,6 +181,24 @@ class TeamsDoor:
             )
         else:
             await self.connector.send(activity.service_url, activity.conversation.id, _dump(reply))
+
+    async def send_to(self, principal: Principal, text: str) -> dict[str, Any]:
+        """Write `text` to the user first, in their latest personal chat with the bot (a scheduled
+        job's reply); `Invalid` when they have never talked to the bot in a 1:1 chat."""
+        async with self.db.session() as s:
+            ref = await teams_refs.reference_for(s, principal.account_id, principal.user_id)
+        if ref is None:
+            raise Invalid(
+                "The job's owner has no personal chat with the bot in Teams: message it there first"
+            )
+        activity = {
+            "type": "message",
+            "text": text,
+            "textFormat": "markdown",
+            "from": {"id": ref.bot_id} | ({"name": ref.bot_name} if ref.bot_name else {}),
+        }
+        sent = await self.connector.send(ref.service_url, ref.conversation_id, activity)
+        return {"sent": 1, "activity_id": sent.get("id") if isinstance(sent, dict) else None}
 
     async def aclose(self, grace_seconds: float = 5.0) -> None:
         """Let pending replies finish within `grace_seconds`, then cancel them."""

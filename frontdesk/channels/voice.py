@@ -207,7 +207,7 @@ class VoiceSession:
         self, text: str, session_id: str | None, attachments: tuple[Attachment, ...] = (), summary: str = ""
     ) -> None:
         """Submit one turn (channel `voice`) and stream it to the socket."""
-        self.limiter.hit(chat_key(self.principal.user_id))
+        await self.limiter.ahit(chat_key(self.principal.user_id))
         inbound = InboundMessage(
             self.principal,
             text,

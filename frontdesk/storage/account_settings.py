@@ -5,11 +5,12 @@ visible; any other id is a 404."""
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.errors import Conflict, Forbidden, NotFound
+from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
 from frontdesk.storage import audit, plans
 from frontdesk.storage.db import Database
 from frontdesk.storage.ids import iso, new_id, utcnow
@@ -105,10 +106,35 @@ async def account_detail(session: AsyncSession, account_id: str, user_id: str) -
     }
 
 
+def check_timezone(name: str) -> str:
+    """An IANA zone name (`Europe/Lisbon`), or 400."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise Invalid(f"timezone: unknown time zone {name!r} (use an IANA name such as Europe/Lisbon)") from e
+    return name
+
+
+async def account_timezone(session: AsyncSession, account_id: str) -> str | None:
+    """The account's time zone (`PUT /accounts/{id}` `timezone`), None when never set."""
+    extra = await session.get(AccountSettings, account_id)
+    found = (extra.settings or {}).get("timezone") if extra else None
+    return found if isinstance(found, str) else None
+
+
 async def update_account(
-    db: Database, account_id: str, user_id: str, *, name: str | None, company: str | None
+    db: Database,
+    account_id: str,
+    user_id: str,
+    *,
+    name: str | None,
+    company: str | None,
+    timezone: str | None = None,
 ) -> dict[str, Any]:
-    """Rename the account or set its company; the Owner and Admins may (`can_manage_team`)."""
+    """Rename the account, set its company or its time zone (the default of its scheduled jobs);
+    the Owner and Admins may (`can_manage_team`)."""
+    if timezone is not None:
+        check_timezone(timezone)
 
     async def run(s: AsyncSession) -> dict[str, Any]:
         account, m = await _visible(s, account_id, user_id)
@@ -118,13 +144,16 @@ async def update_account(
         if extra is None:
             extra = AccountSettings(account_id=account_id, company=None, settings={})
             s.add(extra)
-        before = {"name": account.name, "company": extra.company}
+        settings = dict(extra.settings or {})
+        before = {"name": account.name, "company": extra.company, "timezone": settings.get("timezone")}
         if name is not None:
             account.name = name
         if company is not None:
             extra.company = company
+        if timezone is not None:
+            extra.settings = settings | {"timezone": timezone}
         extra.updated_at = utcnow()
-        after = {"name": account.name, "company": extra.company}
+        after = {"name": account.name, "company": extra.company, "timezone": timezone or before["timezone"]}
         audit.record(
             s,
             account_id=account_id,
@@ -138,6 +167,7 @@ async def update_account(
             "account_id": account_id,
             "name": account.name,
             "company": extra.company,
+            "timezone": after["timezone"],
             "updated_at": iso(extra.updated_at),
         }
 

@@ -1,8 +1,12 @@
 """Aggregates over the conversation store and the CRM: time series, breakdowns, the dashboard.
 
-Every query is filtered by account and grouped in SQL. Buckets are UTC days (`YYYY-MM-DD`) or
-hours (`YYYY-MM-DDTHH`), computed with `strftime` on SQLite and `to_char(timezone('UTC', ...))`
-on PostgreSQL.
+Every query is filtered by account. Buckets are UTC days (`YYYY-MM-DD`) or hours
+(`YYYY-MM-DDTHH`). `series` and `breakdown` read the rollup tables (`frontdesk.storage.rollups`,
+kept by triggers) whenever the span is whole buckets: messages and tokens by day and hour,
+contacts and leads by day. The rest (conversations_started, whose count is distinct users;
+hourly contacts and leads; spans that are not whole buckets) groups the raw rows through their
+`(account_id, created_at)` indexes: `raw_series` / `raw_breakdown`, which are also the naive
+baseline `bench/store_scale.py` compares against.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, case, distinct, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.storage import rollups
 from frontdesk.storage.models import Contact, Conversation, Lead, Message
 
 Grain = Literal["day", "hour"]
@@ -134,6 +139,18 @@ def _where(
     return stmt
 
 
+def _rollup_grain(metric: Metric, start: datetime, end: datetime, grain: Grain | None) -> str | None:
+    """The rollup grain ("d"/"h") that answers this query exactly, or None (raw rows). Without a
+    `grain` (a breakdown) the coarsest one the span allows."""
+    wanted = {"day": ["d"], "hour": ["h"], None: ["d", "h"]}[grain]
+    for g in wanted:
+        if not (rollups.aligned(start, g) and rollups.aligned(end, g)):
+            continue
+        if metric.id in rollups.MESSAGE_VALUES or (metric.id in rollups.RECORD_KINDS and g == "d"):
+            return g
+    return None
+
+
 async def series(
     session: AsyncSession,
     metric: Metric,
@@ -144,11 +161,12 @@ async def series(
     filters: dict[str, str],
 ) -> dict[str, tuple[int, int | None]]:
     """{bucket: (total, count)} for the buckets with data in [start, end)."""
-    bucket = _bucket(session, metric.time_column, grain).label("bucket")
-    count = metric.count if metric.count is not None else literal(None)
-    stmt = _where(metric, select(bucket, metric.value, count), account_id, start, end, filters)
-    rows = await session.execute(stmt.group_by(bucket))
-    return {b: (int(v or 0), None if n is None else int(n)) for b, v, n in rows.all()}
+    g = _rollup_grain(metric, start, end, grain)
+    if g is not None and metric.id in rollups.MESSAGE_VALUES:
+        return await rollups.message_series(session, metric.id, account_id, (start, end), g, filters)
+    if g is not None:
+        return await rollups.record_series(session, metric.id, account_id, (start, end), filters)
+    return await raw_series(session, metric, account_id, start, end, grain, filters)
 
 
 async def breakdown(
@@ -160,6 +178,40 @@ async def breakdown(
     filters: dict[str, str],
 ) -> dict[str, dict[str, int]]:
     """{dimension: {value: total}} over [start, end), for every dimension of the metric."""
+    g = _rollup_grain(metric, start, end, None)
+    if g is not None and metric.id in rollups.MESSAGE_VALUES:
+        return await rollups.message_breakdown(session, metric.id, account_id, (start, end), g, filters)
+    if g is not None:
+        return await rollups.record_breakdown(session, metric.id, account_id, (start, end), filters)
+    return await raw_breakdown(session, metric, account_id, start, end, filters)
+
+
+async def raw_series(
+    session: AsyncSession,
+    metric: Metric,
+    account_id: str,
+    start: datetime,
+    end: datetime,
+    grain: Grain,
+    filters: dict[str, str],
+) -> dict[str, tuple[int, int | None]]:
+    """{bucket: (total, count)} from the raw rows (the baseline)."""
+    bucket = _bucket(session, metric.time_column, grain).label("bucket")
+    count = metric.count if metric.count is not None else literal(None)
+    stmt = _where(metric, select(bucket, metric.value, count), account_id, start, end, filters)
+    rows = await session.execute(stmt.group_by(bucket))
+    return {b: (int(v or 0), None if n is None else int(n)) for b, v, n in rows.all()}
+
+
+async def raw_breakdown(
+    session: AsyncSession,
+    metric: Metric,
+    account_id: str,
+    start: datetime,
+    end: datetime,
+    filters: dict[str, str],
+) -> dict[str, dict[str, int]]:
+    """{dimension: {value: total}} from the raw rows (the baseline)."""
     out: dict[str, dict[str, int]] = {}
     for name, expr in metric.dimensions.items():
         key = expr.label("key")
@@ -189,6 +241,12 @@ async def lead_window(session: AsyncSession, account_id: str, w: Window) -> tupl
 
 
 async def lead_sources(session: AsyncSession, account_id: str) -> dict[str, int]:
+    """{source: leads}, most leads first (from the daily lead rollups)."""
+    found = await rollups.record_totals(session, account_id, "lead", "k1")
+    return {k: n for k, (n, _) in sorted(found.items(), key=lambda kv: (-kv[1][0], kv[0]))}
+
+
+async def raw_lead_sources(session: AsyncSession, account_id: str) -> dict[str, int]:
     rows = await session.execute(
         select(Lead.source, func.count(Lead.id))
         .where(Lead.account_id == account_id)
@@ -199,7 +257,33 @@ async def lead_sources(session: AsyncSession, account_id: str) -> dict[str, int]
 
 
 async def activity_counts(session: AsyncSession, account_id: str, since: datetime) -> dict[str, int]:
-    """Totals and since-`since` counts of contacts, conversations, messages and tokens."""
+    """Totals and since-`since` counts of contacts, conversations, messages and tokens (from the
+    daily rollups when `since` starts a UTC day, as the dashboard's month start does)."""
+    if not rollups.aligned(since, "d"):
+        return await raw_activity_counts(session, account_id, since)
+    day = rollups.bucket_key(since, "d")
+
+    async def records(kind: str, since_day: str | None) -> int:
+        return sum(
+            n for n, _ in (await rollups.record_totals(session, account_id, kind, "k1", since_day)).values()
+        )
+
+    messages, tokens = await rollups.message_totals(session, account_id)
+    messages_now, tokens_now = await rollups.message_totals(session, account_id, day)
+    return {
+        "totalContacts": await records("contact", None),
+        "contactsThisMonth": await records("contact", day),
+        "totalConversations": await records("conversation", None),
+        "conversationsThisMonth": await records("conversation", day),
+        "totalMessages": messages,
+        "messagesThisMonth": messages_now,
+        "totalTokens": tokens,
+        "tokensThisMonth": tokens_now,
+    }
+
+
+async def raw_activity_counts(session: AsyncSession, account_id: str, since: datetime) -> dict[str, int]:
+    """The same from the raw rows (the baseline, and for a `since` inside a day)."""
 
     async def pair(table: Any, value: Any, time_column: Any) -> tuple[int, int]:
         total = await session.scalar(select(value).where(table.account_id == account_id))

@@ -3,6 +3,7 @@ Webhook events change the plan here (with an audit entry, in the same transactio
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,10 +36,17 @@ async def set_customer(db: Database, account_id: str, customer_id: str) -> None:
 
 
 async def apply_subscription(
-    db: Database, account_id: str, *, plan: str | None, subscription_id: str | None, status: str | None
+    db: Database,
+    account_id: str,
+    *,
+    plan: str | None,
+    subscription_id: str | None,
+    status: str | None,
+    period_start: datetime | None = None,
 ) -> bool:
     """Record a subscription's state; an active one sets the plan, a deleted or ended one drops the
-    account to `free`. False when the account is unknown (the event is ignored)."""
+    account to `free`. `period_start` (the subscription's current period) starts the count of
+    `max_executions`. False when the account is unknown (the event is ignored)."""
 
     async def run(s: AsyncSession) -> bool:
         account = await s.get(Account, account_id)
@@ -50,6 +58,8 @@ async def apply_subscription(
             s.add(row)
         row.stripe_subscription_id = subscription_id or row.stripe_subscription_id
         row.status = status
+        if period_start is not None:
+            row.period_start = period_start
         row.updated_at = utcnow()
         before = account.plan
         if status in ACTIVE and plan in PLAN_LIMITS:
@@ -69,6 +79,16 @@ async def apply_subscription(
         return True
 
     return await db.run_write(run, retry_conflicts=True)
+
+
+def period_start_of(obj: dict[str, Any]) -> datetime | None:
+    """A Subscription's current period start: on its items since Stripe's 2025 API versions, on
+    the subscription itself before."""
+    items = (obj.get("items") or {}).get("data") or []
+    stamp = (items[0].get("current_period_start") if items else None) or obj.get("current_period_start")
+    if not isinstance(stamp, int | float) or isinstance(stamp, bool):
+        return None
+    return datetime.fromtimestamp(stamp, UTC)
 
 
 def event_target(obj: dict[str, Any]) -> tuple[str | None, str | None]:

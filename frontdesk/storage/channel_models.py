@@ -35,6 +35,21 @@ class ChannelThread(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class TeamsReference(Base):
+    """Where the bot can write to a user first: their latest personal (1:1) chat with the bot (0017)."""
+
+    __tablename__ = "teams_references"
+    __table_args__ = (UniqueConstraint("account_id", "user_id", name="uq_teams_reference_user"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    service_url: Mapped[str] = mapped_column(String(512))
+    conversation_id: Mapped[str] = mapped_column(String(255))
+    bot_id: Mapped[str] = mapped_column(String(255))
+    bot_name: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PhoneLink(Base):
     __tablename__ = "phone_links"
     __table_args__ = (UniqueConstraint("account_id", "phone_number"),)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid, NotFound
@@ -30,12 +30,18 @@ class NewMessage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-async def create_conversation(
-    session: AsyncSession, principal: Principal, *, title: str | None = None, channel: str | None = None
+def new_conversation(
+    principal: Principal,
+    *,
+    title: str | None = None,
+    channel: str | None = None,
+    conversation_id: str | None = None,
 ) -> Conversation:
+    """A conversation of `principal`, not added to any session (a turn stores it with its first
+    message in one transaction)."""
     now = utcnow()
-    conv = Conversation(
-        id=new_id("conv"),
+    return Conversation(
+        id=conversation_id or new_id("conv"),
         account_id=principal.account_id,
         user_id=principal.user_id,
         channel=channel or principal.channel,
@@ -43,6 +49,12 @@ async def create_conversation(
         created_at=now,
         updated_at=now,
     )
+
+
+async def create_conversation(
+    session: AsyncSession, principal: Principal, *, title: str | None = None, channel: str | None = None
+) -> Conversation:
+    conv = new_conversation(principal, title=title, channel=channel)
     session.add(conv)
     await session.commit()
     return conv
@@ -80,15 +92,8 @@ async def list_conversations(
     if channel is not None:
         owner.append(Conversation.channel == channel)
     total = await session.scalar(select(func.count()).select_from(Conversation).where(*owner)) or 0
-    counts = (
-        select(Message.conversation_id, func.count().label("n"))
-        .where(Message.account_id == principal.account_id)
-        .group_by(Message.conversation_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(Conversation, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.conversation_id == Conversation.id)
+    rows = await session.execute(  # message_count is kept on the row by triggers (migration 0014)
+        select(Conversation, literal_column("conversations.message_count"))
         .where(*owner)
         .order_by(Conversation.updated_at.desc(), Conversation.id)
         .limit(limit)
@@ -120,7 +125,8 @@ async def add_messages(
     last sequence number is read, on SQLite the caller's `Database.write()` transaction holds the
     write lock (`BEGIN IMMEDIATE`). The unique (conversation_id, seq) constraint stays as the
     last guard; `Database.run_write(..., retry_conflicts=True)` retries it."""
-    await session.execute(select(Conversation.id).where(Conversation.id == conv.id).with_for_update())
+    if session.get_bind().dialect.name != "sqlite":  # SQLite: BEGIN IMMEDIATE holds the lock already
+        await session.execute(select(Conversation.id).where(Conversation.id == conv.id).with_for_update())
     last = await session.scalar(select(func.max(Message.seq)).where(Message.conversation_id == conv.id))
     seq = int(last or 0)
     now = utcnow()

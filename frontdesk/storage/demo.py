@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.storage.accounts import create_user_with_account
 from frontdesk.storage.crm_connections import demo_connection
 from frontdesk.storage.models import Connection, Contact, ContactTag, Lead, Tag, User
+from frontdesk.storage.pg_locks import transaction_lock
 
 DEMO_EMAIL = "demo@frontdesk.local"
 DEMO_PASSWORD = "frontdesk-demo"
@@ -91,6 +92,12 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, float], ...]) -> str:
 
 def _uid(rng: random.Random, prefix: str) -> str:
     return f"{prefix}:{uuid.UUID(int=rng.getrandbits(128), version=4)}"
+
+
+async def lock_seeding(session: AsyncSession) -> None:
+    """Hold the demo-seeding lock for the session's transaction (PostgreSQL), so of replicas started
+    together on an empty database one seeds and the others then find the demo account."""
+    await transaction_lock(session, "demo-seed")
 
 
 async def demo_exists(session: AsyncSession) -> bool:

@@ -9,8 +9,13 @@ The bus belongs to a `Database` (`db.events`; every session of it carries the bu
     publish(session, account_id, "lead.created", lead_event_data(lead))
 
 Publishing never blocks and never fails the write: a subscriber whose queue is full loses that
-event (logged). Events reach only this process; fanning out across replicas (Redis pub/sub) is
-scale-out work.
+event (logged).
+
+Across replicas (`FRONTDESK_REDIS_URL`, `storage/redis_events.py`) the bus has a `relay`: each
+published event is also handed to Redis pub/sub, and events other processes published arrive
+through `deliver_remote`, which reaches the account subscribers (the `/ws` sockets) only. The
+background listeners subscribed to every account (webhook fan-out, the lead notifier) hear the
+events of their own process, so each change is fanned out once, by the process that wrote it.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +53,7 @@ class EventBus:
 
     def __init__(self) -> None:
         self._subscribers: dict[str | None, set[asyncio.Queue[Event]]] = {}
+        self.relay: Callable[[Event], None] | None = None  # to the other replicas (must not block)
 
     @contextmanager
     def subscribe(self, account_id: str | None, size: int = QUEUE_SIZE) -> Iterator[asyncio.Queue[Event]]:
@@ -63,7 +69,16 @@ class EventBus:
         return [key for key, queues in self._subscribers.items() if key is not None and queues]
 
     def publish(self, event: Event) -> None:
-        for key in (event.account_id, None):
+        self._deliver(event, (event.account_id, None))
+        if self.relay is not None:
+            self.relay(event)
+
+    def deliver_remote(self, event: Event) -> None:
+        """An event another process published: to this process's subscribers of its account."""
+        self._deliver(event, (event.account_id,))
+
+    def _deliver(self, event: Event, keys: tuple[str | None, ...]) -> None:
+        for key in keys:
             for queue in tuple(self._subscribers.get(key, ())):
                 try:
                     queue.put_nowait(event)

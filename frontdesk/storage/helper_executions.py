@@ -14,9 +14,10 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid, NotFound
-from frontdesk.storage import audit
+from frontdesk.storage import audit, jobs
 from frontdesk.storage.helper_models import Execution, Helper
 from frontdesk.storage.ids import iso, new_id, utcnow
+from frontdesk.storage.job_models import Job
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +36,12 @@ async def queue_execution(
     contact_id: str | None,
     input: dict[str, Any],
     trigger_type: str = "manual",
+    job_queue: str | None = None,
+    budget_seconds: float = 90.0,
 ) -> Execution:
-    """Record a queued execution and count it on the helper. Commits."""
+    """Record a queued execution and count it on the helper; with `job_queue`, the job that runs
+    it is queued in the same transaction (`helper_job_id`), so no execution waits without one.
+    Commits."""
     now = utcnow()
     execution = Execution(
         id=new_id("exec"),
@@ -60,8 +65,64 @@ async def queue_execution(
     audit.record_change(
         session, helper.account_id, user_id, "helper.execute", ("helper", helper.id), {}, after
     )
+    if job_queue is not None:
+        _add_job(session, execution, job_queue, budget_seconds)
     await session.commit()
     return execution
+
+
+HELPER_JOB = "helper_execution"
+JOB_GRACE_SECONDS = 30.0  # a helper job's budget is the execution's plus this (recording its end)
+
+
+def helper_job_id(execution_id: str) -> str:
+    """The id of the job that runs an execution: one per execution, so adopting it twice adds one."""
+    return f"helperjob:{execution_id}"
+
+
+def _add_job(session: AsyncSession, execution: Execution, queue: str, budget_seconds: float) -> None:
+    job = jobs.add_job(
+        session,
+        kind=HELPER_JOB,
+        payload={"execution_id": execution.id},
+        account_id=execution.account_id,
+        user_id=execution.user_id,
+        queue=queue,
+        budget_seconds=budget_seconds,
+    )
+    job.id = helper_job_id(execution.id)
+
+
+async def adopt_orphans(session: AsyncSession, queue: str, budget_seconds: float, limit: int = 500) -> int:
+    """Queue a job for each queued execution that has none (queued before executions ran on the job
+    system, or by a process that wrote no job). Commits; returns how many."""
+    queued = list(
+        await session.scalars(
+            select(Execution).where(Execution.status == "queued").order_by(Execution.created_at).limit(limit)
+        )
+    )
+    if not queued:
+        return 0
+    have = set(await session.scalars(select(Job.id).where(Job.id.in_([helper_job_id(e.id) for e in queued]))))
+    added = 0
+    for execution in queued:
+        if helper_job_id(execution.id) not in have:
+            _add_job(session, execution, queue, budget_seconds)
+            added += 1
+    await session.commit()
+    return added
+
+
+async def claim(session: AsyncSession, execution_id: str) -> bool:
+    """Mark this queued execution `running`; False when someone else claimed it (or it ended).
+    Commits."""
+    result = await session.execute(
+        update(Execution)
+        .where(Execution.id == execution_id, Execution.status == "queued")
+        .values(status="running", started_at=utcnow())
+    )
+    await session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 async def get_execution(session: AsyncSession, account_id: str, execution_id: str) -> Execution:

@@ -105,6 +105,14 @@ async def cancel(session: AsyncSession, job_id: str) -> bool:
     return done.rowcount == 1  # type: ignore[attr-defined]
 
 
+async def cancelled_among(session: AsyncSession, job_ids: list[str]) -> list[str]:
+    """Which of these jobs (running here) were cancelled meanwhile, by any process."""
+    if not job_ids:
+        return []
+    rows = await session.scalars(select(Job.id).where(Job.id.in_(job_ids), Job.status == "cancelled"))
+    return list(rows)
+
+
 async def due(session: AsyncSession, queue: str, limit: int = 50) -> list[str]:
     """Ids of queued jobs of `queue` whose time has come, oldest first."""
     rows = await session.scalars(

@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy import Connection
 
 from frontdesk.storage.db import Database
+from frontdesk.storage.pg_locks import session_lock
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -24,15 +25,18 @@ async def upgrade(db: Database, revision: str = "heads") -> None:
     """Bring the schema of `db` up to `revision` over the database's own async engine.
 
     The default is every head: features add migrations on their own branches off `0002`, and
-    `heads` applies all of them."""
+    `heads` applies all of them. On PostgreSQL the upgrade runs under an advisory lock, so
+    replicas started together on an empty database migrate one after another (the second finds
+    the schema current) instead of racing to create the same tables."""
     cfg = alembic_config(db.url)
 
     def run(connection: Connection) -> None:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
-    async with db.engine.begin() as conn:
-        await conn.run_sync(run)
+    async with db.engine.connect() as conn, session_lock(conn, "migrate"):
+        async with conn.begin():
+            await conn.run_sync(run)
 
 
 async def open_migrated(url: str) -> Database:

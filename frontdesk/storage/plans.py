@@ -2,11 +2,15 @@
 the account's usage against them. `check(...)` raises a 403 that names the limit.
 
 Limits apply when `Settings.enforce_plan_limits` is on (a server that sells plans); a self-hosted
-server leaves it off and only reports usage. `max_executions` counts every execution the account
-has queued (the same count `usage` reports)."""
+server leaves it off and only reports usage. `max_executions` counts the executions the account
+queued in the current billing period (the same count `usage` reports): the Stripe subscription's
+period when a webhook told its start (`account_billing.period_start`, carried forward a month at a
+time), else the calendar month in UTC."""
 
 from __future__ import annotations
 
+import calendar
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,8 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Forbidden
 from frontdesk.storage.helper_models import Execution, Helper
+from frontdesk.storage.ids import utcnow
 from frontdesk.storage.models import Account, Connection, Membership
-from frontdesk.storage.team_models import Invitation
+from frontdesk.storage.team_models import AccountBilling, Invitation
+from frontdesk.storage.workspaces import INVITE_TTL
 
 PLAN_LIMITS: dict[str, dict[str, int | None]] = {  # None = unlimited
     "free": {"max_helpers": 3, "max_connections": 1, "max_executions": 1_000, "max_team_members": 3},
@@ -42,9 +48,44 @@ async def team_size(session: AsyncSession, account_id: str) -> int:
     pending = await session.scalar(
         select(func.count())
         .select_from(Invitation)
-        .where(Invitation.account_id == account_id, Invitation.status == "pending")
+        .where(
+            Invitation.account_id == account_id,
+            Invitation.status == "pending",
+            Invitation.created_at > utcnow() - INVITE_TTL,
+        )
     )
     return int(members or 0) + int(pending or 0)
+
+
+def _naive_utc(dt: datetime) -> datetime:
+    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
+
+
+def _months_after(dt: datetime, k: int) -> datetime:
+    """`dt` moved `k` calendar months on, the day kept (or the month's last day), as Stripe does."""
+    year, month = divmod(dt.month - 1 + k, 12)
+    year, month = dt.year + year, month + 1
+    return dt.replace(year=year, month=month, day=min(dt.day, calendar.monthrange(year, month)[1]))
+
+
+def current_period_start(anchor: datetime | None, now: datetime | None = None) -> datetime:
+    """The start (UTC) of the billing period `now` falls in: monthly periods from the
+    subscription's `anchor`, or the first of the calendar month without one."""
+    now = _naive_utc(now or utcnow())
+    if anchor is None:
+        return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).replace(tzinfo=UTC)
+    first = _naive_utc(anchor)
+    if first > now:  # a period that starts later (clock skew): count from the calendar month
+        return current_period_start(None, now)
+    k = (now.year - first.year) * 12 + now.month - first.month
+    while k > 0 and _months_after(first, k) > now:
+        k -= 1
+    return _months_after(first, k).replace(tzinfo=UTC)
+
+
+async def period_start(session: AsyncSession, account_id: str) -> datetime:
+    billing = await session.get(AccountBilling, account_id)
+    return current_period_start(billing.period_start if billing else None)
 
 
 async def usage(session: AsyncSession, account_id: str) -> dict[str, int]:
@@ -55,7 +96,9 @@ async def usage(session: AsyncSession, account_id: str) -> dict[str, int]:
     return {
         "helpers_count": await count(Helper, Helper.status != "deleted"),
         "connections_count": await count(Connection, Connection.platform != "native"),
-        "executions_count": await count(Execution),
+        "executions_count": await count(
+            Execution, Execution.created_at >= await period_start(session, account_id)
+        ),
         "team_members_count": await team_size(session, account_id),
     }
 

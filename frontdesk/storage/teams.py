@@ -26,6 +26,7 @@ from frontdesk.storage.db import Database
 from frontdesk.storage.ids import iso, new_id, utcnow
 from frontdesk.storage.models import Account, Membership, RefreshToken, User
 from frontdesk.storage.team_models import Invitation
+from frontdesk.storage.workspaces import INVITE_TTL, invite_expires_at, invite_status
 from frontdesk.types import ROLE_PERMISSIONS
 
 INVITABLE_ROLES = {"admin": "Admin", "member": "Member", "viewer": "Viewer"}
@@ -82,7 +83,11 @@ async def list_members(session: AsyncSession, account_id: str) -> dict[str, Any]
     members = [member_public(m, u) for m, u in rows]
     invites = await session.scalars(
         select(Invitation)
-        .where(Invitation.account_id == account_id, Invitation.status == "pending")
+        .where(
+            Invitation.account_id == account_id,
+            Invitation.status == "pending",
+            Invitation.created_at > utcnow() - INVITE_TTL,
+        )
         .order_by(Invitation.created_at)
     )
     return {
@@ -110,9 +115,10 @@ def invitation_public(i: Invitation) -> dict[str, Any]:
         "account_id": i.account_id,
         "email": i.email,
         "role": i.role,
-        "status": i.status,
+        "status": invite_status(i),
         "invited_by": i.invited_by,
         "created_at": iso(i.created_at),
+        "expires_at": iso(invite_expires_at(i.created_at)),
     }
 
 
@@ -130,6 +136,16 @@ async def invite(db: Database, actor: Actor, account_id: str, email: str, role: 
             select(Membership.id).where(Membership.account_id == account_id, Membership.user_id == user.id)
         ):
             raise Conflict("Already a member of this account")
+        await s.execute(  # an invitation past its 7 days no longer blocks a new one
+            update(Invitation)
+            .where(
+                Invitation.account_id == account_id,
+                Invitation.email == email,
+                Invitation.status == "pending",
+                Invitation.created_at <= utcnow() - INVITE_TTL,
+            )
+            .values(status="expired")
+        )
         if await s.scalar(
             select(Invitation.id).where(
                 Invitation.account_id == account_id, Invitation.email == email, Invitation.status == "pending"
@@ -278,7 +294,11 @@ async def accept_invitations(db: Database, user_id: str, email: str) -> list[str
     async def run(s: AsyncSession) -> list[str]:
         invites = list(
             await s.scalars(
-                select(Invitation).where(Invitation.email == email, Invitation.status == "pending")
+                select(Invitation).where(
+                    Invitation.email == email,
+                    Invitation.status == "pending",
+                    Invitation.created_at > utcnow() - INVITE_TTL,
+                )
             )
         )
         joined = []
@@ -322,6 +342,8 @@ async def accept_invitation(db: Database, invitation_id: str, user_id: str) -> d
         user = await s.get(User, user_id)
         if inv is None or user is None or inv.email != user.email or inv.status != "pending":
             raise NotFound("Invitation not found")
+        if invite_status(inv) == "expired":
+            raise Invalid("This invitation has expired: ask for a new one")
         if not await s.scalar(
             select(Membership.id).where(
                 Membership.account_id == inv.account_id, Membership.user_id == user_id
@@ -353,7 +375,11 @@ async def accept_invitation(db: Database, invitation_id: str, user_id: str) -> d
 async def pending_for_account(session: AsyncSession, account_id: str) -> list[dict[str, Any]]:
     rows = await session.scalars(
         select(Invitation)
-        .where(Invitation.account_id == account_id, Invitation.status == "pending")
+        .where(
+            Invitation.account_id == account_id,
+            Invitation.status == "pending",
+            Invitation.created_at > utcnow() - INVITE_TTL,
+        )
         .order_by(Invitation.created_at)
     )
     return [invitation_public(i) for i in rows]
@@ -362,7 +388,11 @@ async def pending_for_account(session: AsyncSession, account_id: str) -> list[di
 async def pending_for_email(session: AsyncSession, email: str) -> list[dict[str, Any]]:
     rows = await session.scalars(
         select(Invitation)
-        .where(Invitation.email == email.strip().lower(), Invitation.status == "pending")
+        .where(
+            Invitation.email == email.strip().lower(),
+            Invitation.status == "pending",
+            Invitation.created_at > utcnow() - INVITE_TTL,
+        )
         .order_by(Invitation.created_at)
     )
     return [invitation_public(i) for i in rows]

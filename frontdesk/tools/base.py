@@ -16,6 +16,12 @@ from frontdesk.storage.db import Database
 from frontdesk.types import Principal
 
 ToolFn = Callable[..., Awaitable[Any]]
+ProgressFn = Callable[[float, "float | None", "str | None"], Awaitable[None]]
+"""`(progress, total, message)`: a long tool's step; the MCP face relays it to a client that asked."""
+
+
+async def no_progress(progress: float, total: float | None = None, message: str | None = None) -> None:
+    """Where progress goes when nobody listens (the in-process agent, REST routes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,7 @@ class ToolContext:
     principal: Principal
     db: Database
     settings: Settings
+    progress: ProgressFn = no_progress
 
     def require(self, permission: str) -> None:
         if not self.principal.can(permission):

@@ -109,10 +109,17 @@ async def list_leads(
     ] = None,
     created_from: DateFrom = None,
     created_to: DateTo = None,
+    min_value: Annotated[float | None, Field(ge=0, description="Only leads worth at least this.")] = None,
+    max_value: Annotated[float | None, Field(ge=0, description="Only leads worth at most this.")] = None,
+    sort: Annotated[
+        Literal["created_at", "value"], Field(description="Newest first, or by value (see order).")
+    ] = "created_at",
+    order: Annotated[Literal["asc", "desc"], Field(description="Direction of a sort by value.")] = "desc",
     limit: Limit = 25,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """List the account's sales leads, filtered by status, source and created-date range."""
+    """List the account's sales leads, filtered by status, source, created-date range and value
+    range, newest first or by value (biggest first by default)."""
     ctx.require("crm.read")
     start, end = _day_range(created_from, created_to)
     async with ctx.db.session() as s:
@@ -124,6 +131,10 @@ async def list_leads(
             search=search,
             created_from=start,
             created_to=end,
+            min_value=min_value,
+            max_value=max_value,
+            by_value=sort == "value",
+            ascending=order == "asc",
             limit=limit,
             offset=offset,
         )

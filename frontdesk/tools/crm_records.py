@@ -34,7 +34,9 @@ Phone = Annotated[
     str, Field(max_length=32, pattern=r"^(|\+?[0-9 ()./-]{3,32})$", description="Phone number.")
 ]
 ShortText = Annotated[str, Field(max_length=200)]
-Notes = Annotated[str, Field(max_length=10_000)]
+Company = Annotated[str, Field(max_length=200, description="Company or organisation name.")]
+Position = Annotated[str, Field(max_length=200, description="Job title or role at the company.")]
+Notes = Annotated[str, Field(max_length=10_000, description="Free-text notes.")]
 PersonName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"\S", description="Full name.")]
 Source = Annotated[
     str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="e.g. website, referral")

@@ -17,6 +17,7 @@ from frontdesk.errors import Invalid
 from frontdesk.storage import crm_write as store
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.crm_records import (
+    Company,
     ContactId,
     Email,
     LeadId,
@@ -25,6 +26,7 @@ from frontdesk.tools.crm_records import (
     Notes,
     PersonName,
     Phone,
+    Position,
     ShortText,
     Source,
     TagList,
@@ -91,8 +93,8 @@ async def create_contact(
     name: PersonName,
     email: Email | None = None,
     phone: Phone | None = None,
-    company: ShortText | None = None,
-    position: ShortText | None = None,
+    company: Company | None = None,
+    position: Position | None = None,
     tags: Annotated[TagList | None, Field(description="Tags to put on the contact.")] = None,
     notes: Notes | None = None,
     status: ContactStatus = "active",
@@ -119,8 +121,8 @@ async def update_contact(
     name: PersonName | None = None,
     email: Email | None = None,
     phone: Phone | None = None,
-    company: ShortText | None = None,
-    position: ShortText | None = None,
+    company: Company | None = None,
+    position: Position | None = None,
     status: ContactStatus | None = None,
     notes: Notes | None = None,
     tags: Annotated[TagList | None, Field(description="Replaces the contact's whole tag set.")] = None,
@@ -165,11 +167,11 @@ async def create_lead(
     name: PersonName,
     email: Email | None = None,
     phone: Phone | None = None,
-    company: ShortText | None = None,
+    company: Company | None = None,
     source: Source = "website",
     value: Money = 0.0,
     notes: Notes | None = None,
-    status: LeadStatus = "new",
+    status: Annotated[LeadStatus, Field(description="new, contacted, qualified or converted.")] = "new",
     contact_id: Annotated[str | None, Field(max_length=64, description="Link to a contact.")] = None,
 ) -> dict[str, Any]:
     """Create a sales lead (status new, contacted, qualified or converted)."""
@@ -185,13 +187,15 @@ async def create_lead(
 async def update_lead(
     ctx: ToolContext,
     lead_id: LeadId,
-    status: LeadStatus | None = None,
+    status: Annotated[
+        LeadStatus | None, Field(description="Move the lead to new, contacted, qualified or converted.")
+    ] = None,
     notes: Notes | None = None,
     value: Money | None = None,
     name: PersonName | None = None,
     email: Email | None = None,
     phone: Phone | None = None,
-    company: ShortText | None = None,
+    company: Company | None = None,
     source: Source | None = None,
     contact_id: Annotated[
         str | None, Field(max_length=64, description="Link to a contact; '' unlinks.")

@@ -6,8 +6,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from frontdesk import metrics, tracing
 from frontdesk.errors import Forbidden, Invalid, NotFound
+from frontdesk.storage.events import Event
 from frontdesk.tools.base import ToolContext, ToolFn, ToolSpec, describe
+from frontdesk.tools.connectors.base import ConnectorError
 from frontdesk.types import Principal
 
 
@@ -60,7 +63,13 @@ class ToolRegistry:
         return [entry] if entry in self._tools else []
 
     async def call(self, name: str, arguments: dict[str, Any], ctx: ToolContext) -> Any:
-        """Validate arguments against the tool's schema and run it. Raises domain errors."""
+        """Validate arguments against the tool's schema and run it. Raises domain errors. Every
+        face (chat, MCP, helpers, scheduled jobs) calls tools here, so this is where a call is
+        counted and timed (`/metrics`), traced, and where a failing platform is announced."""
+        with metrics.tool_call(name), tracing.span(f"tool {name}", tool=name):
+            return await self._call(name, arguments, ctx)
+
+    async def _call(self, name: str, arguments: dict[str, Any], ctx: ToolContext) -> Any:
         spec = self.get(name)
         if not ctx.principal.can(spec.permission):
             raise Forbidden(f"Permission '{spec.permission}' is required for {name}")
@@ -68,7 +77,12 @@ class ToolRegistry:
             args = spec.args_model.model_validate(arguments or {})
         except ValidationError as e:
             raise Invalid(f"Invalid arguments for {name}: {_validation_detail(e)}") from e
-        return await spec.fn(ctx, **{k: getattr(args, k) for k in type(args).model_fields})
+        try:
+            return await spec.fn(ctx, **{k: getattr(args, k) for k in type(args).model_fields})
+        except ConnectorError as e:  # an outside platform failed: the account hears of it live
+            data = {"source": "tool", "tool": name, "code": e.code, "error": e.detail}
+            ctx.db.events.publish(Event(ctx.principal.account_id, "integration.error", data))
+            raise
 
 
 def default_registry() -> ToolRegistry:

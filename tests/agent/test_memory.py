@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from frontdesk.agent.memory import fit_history, message_tokens, split_turns
+from frontdesk.agent.memory import fit_history, message_tokens, split_turns, stated_facts
 from frontdesk.agent.model import ChatMessage, ToolCall
 from frontdesk.agent.titles import clean_title, title_from
 from frontdesk.agent.turn import Agent
@@ -64,3 +64,35 @@ async def test_turns_load_history_within_the_budget(db: Database, settings: Sett
         conv = await store.get_conversation(s, principal, conv_id)
     assert total == 6  # nothing was deleted from the store
     assert conv.title == title_from("first " + "a" * 600)  # offline: the first message, cut
+
+
+def test_stated_facts_come_from_the_users_own_words() -> None:
+    messages = [
+        ChatMessage("user", "Hi, my name is Ana Costa"),
+        ChatMessage("assistant", "My name is frontdesk; I work at the front desk."),  # not the user's
+        ChatMessage("user", "I look after the Porto team and I'm a sales manager."),
+        ChatMessage("user", "I work at Globex. I'm based in Lisbon"),
+        ChatMessage("user", "I'm looking for leads"),  # not a name
+    ]
+    assert stated_facts(messages) == {
+        "name": "Ana Costa",
+        "team": "Porto team",
+        "role": "sales manager",
+        "company": "Globex",
+        "place": "Lisbon",
+    }
+    later = [*messages, ChatMessage("user", "call me Ana")]
+    assert stated_facts(later)["name"] == "Ana"  # the newest statement wins
+
+
+def test_turns_stating_facts_are_kept_while_they_fit() -> None:
+    turns = [
+        ChatMessage("user", "my name is Ana Costa"),
+        ChatMessage("assistant", "Noted."),
+        ChatMessage("user", "x " * 300),
+        ChatMessage("assistant", "long answer"),
+        ChatMessage("user", "what's my name?"),
+    ]
+    kept = fit_history(turns, 60)
+    assert [m.content for m in kept] == ["my name is Ana Costa", "Noted.", "what's my name?"]
+    assert fit_history(turns, 10) == turns[-1:]  # the current turn always; facts only if they fit

@@ -65,7 +65,7 @@ def test_render_copies_values_and_skips_paging() -> None:
         },
     )
     assert text.splitlines() == [
-        "Here is what list helpers returned:",
+        "Helpers:",
         "- total count: 12",
         "Helpers (2):",
         "  - Welcome: enabled yes, run count 1,234",

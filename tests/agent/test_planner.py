@@ -8,15 +8,17 @@ from datetime import date
 import pytest
 
 from frontdesk.agent.departments import load_departments
-from frontdesk.agent.offline.dates import parse_date_range
+from frontdesk.agent.offline.crm_rules import LEAD_SOURCES
+from frontdesk.agent.offline.planner import plan
 from frontdesk.agent.router import classify
+from frontdesk.periods import parse_period, previous_period
 
 TODAY = date(2026, 11, 23)  # a Monday
 
 
 def test_no_date_expression_means_no_range() -> None:
-    assert parse_date_range("which contacts are tagged VIP?", TODAY) is None
-    assert parse_date_range("may I see the leads?", TODAY) is None
+    assert parse_period("which contacts are tagged VIP?", TODAY) is None
+    assert parse_period("may I see the leads?", TODAY) is None
 
 
 def test_user_department_is_a_prior_not_a_cage() -> None:
@@ -54,10 +56,20 @@ def test_user_department_is_a_prior_not_a_cage() -> None:
         ("in 2025", "2025-01-01", "2025-12-31"),
         ("year to date", "2026-01-01", "2026-11-23"),
         ("the past 2 weeks", "2026-11-10", "2026-11-23"),
+        # calendar meaning (issue 14): weekdays, month ranges, quarters by name
+        ("since Monday", "2026-11-23", "2026-11-23"),
+        ("since friday", "2026-11-20", "2026-11-23"),
+        ("since last Monday", "2026-11-16", "2026-11-23"),
+        ("from March to May", "2026-03-01", "2026-05-31"),
+        ("between November and February", "2025-11-01", "2026-02-28"),
+        ("in Q3", "2026-07-01", "2026-09-30"),
+        ("q1 2025", "2025-01-01", "2025-03-31"),
+        ("mtd", "2026-11-01", "2026-11-23"),
+        ("from 2026-01-05 to 2026-02-10", "2026-01-05", "2026-02-10"),
     ],
 )
 def test_date_ranges(text: str, start: str, end: str) -> None:
-    r = parse_date_range(text, TODAY)
+    r = parse_period(text, TODAY)
     assert r is not None and (str(r.start), str(r.end)) == (start, end)
 
 
@@ -66,3 +78,37 @@ def test_departments_load_from_prompt_files() -> None:
     assert {"sales", "marketing", "support", "operations", "data"} <= set(depts)
     assert "pipeline_summary" in depts["sales"].tools
     assert depts["sales"].examples and depts["sales"].system_prompt.startswith("You are the sales agent")
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("last month", "2026-09-01", "2026-09-30"),  # a whole month: the calendar month before
+        ("last week", "2026-11-09", "2026-11-15"),  # otherwise the same number of days before
+        ("this month", "2026-10-09", "2026-10-31"),
+    ],
+)
+def test_previous_period(text: str, start: str, end: str) -> None:
+    current = parse_period(text, TODAY)
+    assert current is not None
+    before = previous_period(current)
+    assert before is not None and (str(before.start), str(before.end)) == (start, end)
+
+
+def test_requests_read_as_plans() -> None:
+    """Comparisons fetch both sides in one round; group-bys one count per group; writes chain."""
+    p = plan("compare leads this month vs last month", TODAY)
+    assert (p.shape, p.tool, [s.tool for s in p.parallel]) == ("compare", "list_leads", ["list_leads"])
+    assert (
+        p.arguments["created_from"] == "2026-11-01" and p.parallel[0].arguments["created_to"] == "2026-10-31"
+    )
+    p = plan("leads per source last month", TODAY)
+    assert p.shape == "group" and len(p.parallel) == 5
+    assert {s.arguments["source"] for s in p.parallel} | {p.arguments["source"]} == set(LEAD_SOURCES)
+    p = plan("create a contact named Jane Doe and tag her VIP", TODAY)
+    assert (p.tool, p.steps[0].tool, p.steps[0].use, p.steps[0].arguments) == (
+        "create_contact", "tag_contact", "contact_id", {"tags": ["VIP"]})  # fmt: skip
+    p = plan("tag all contacts at Acme Corp as enterprise", TODAY)
+    assert p.arguments["company"] == "Acme Corp" and p.steps[0].each
+    assert plan("mark all leads as converted", TODAY).tool is None  # never every record at once
+    assert plan("hello, who are you and what can you do?", TODAY).tool is None  # no contacts listed

@@ -26,7 +26,6 @@ def job_settings(data_dir: Path, **overrides: object) -> Settings:
         "job_retry_base_seconds": 0.2,
         "scheduler_tick_seconds": 0.5,
         "outbound_allowed_hosts": ["127.0.0.1"],
-        "helper_poll_seconds": 0.2,
     }
     return _settings(data_dir, **(base | overrides))
 

@@ -97,6 +97,16 @@ def test_no_cross_account_read_or_write(client: httpx.Client) -> None:
     seen.add(("post", "/api/tenants/switch"))
     inv = w["invitation"]
     call("POST", "/api/tenants/invites/{invite_id}/accept", f"/api/tenants/invites/{inv}/accept", 404)
+    call("DELETE", "/api/tenants/{tenant_id}", f"/api/tenants/{acc}", 404)
+    # The invite page is public by design (the random invitation id, sent only to the invitee, opens
+    # it): it shows the workspace's name, never its id (`call` checks the id is not in the answer).
+    details = call(
+        "GET", "/api/tenants/invites/{invite_id}/details", f"/api/tenants/invites/{inv}/details", 200
+    )
+    assert details.json()["status"] == "pending"
+    # Operator routes: B's owner is no operator.
+    call("GET", "/admin/accounts", "/admin/accounts", 403)
+    call("POST", "/admin/accounts/{account_id}/enter", f"/admin/accounts/{acc}/enter", 403)
     # Admin routes act on B's account only: A's users are not found, A's log is not shown.
     call("PUT", "/admin/users/{user_id}", f"/admin/users/{member}", 404, json={"is_active": False})
     call("PUT", "/admin/users/{user_id}", f"/admin/users/{owner}", 404, json={"role": "viewer"})

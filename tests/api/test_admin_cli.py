@@ -48,3 +48,37 @@ def test_an_operator_is_an_admin_until_revoked(client: httpx.Client, server_sett
     assert client.get("/admin/users", headers=viewer).status_code == 403
     unknown = frontdesk(["admin", "grant", "--email", "nobody@example.com"], server_settings)
     assert unknown.returncode == 2 and "No user" in unknown.stderr
+
+
+def test_an_operator_lists_accounts_and_enters_one_visibly(
+    client: httpx.Client, server_settings: Settings
+) -> None:
+    owner_tokens = register(client, "Shopkeeper")
+    owner = auth(owner_tokens)
+    shop = str(owner_tokens["account"]["account_id"])  # type: ignore[index]
+    ops_tokens = register(client, "Operator")
+    ops = auth(ops_tokens)
+    # Not an operator yet: both routes are 403, whatever the account.
+    assert client.get("/admin/accounts", headers=ops).status_code == 403
+    assert client.post(f"/admin/accounts/{shop}/enter", headers=ops).status_code == 403
+
+    granted = frontdesk(["admin", "grant", "--email", str(ops_tokens["email"])], server_settings)
+    assert granted.returncode == 0, granted.stderr
+    listed = client.get("/admin/accounts", params={"limit": 500}, headers=ops).json()
+    row = next(a for a in listed["accounts"] if a["account_id"] == shop)
+    assert row["member_count"] == 1 and row["is_member"] is False and listed["total"] >= 2
+    assert client.post("/admin/accounts/account:nope/enter", headers=ops).status_code == 404
+
+    entered = client.post(f"/admin/accounts/{shop}/enter", headers=ops)
+    assert entered.status_code == 200, entered.text
+    assert entered.json()["role"] == "Admin" and entered.json()["account_id"] == shop
+    inside = auth(entered.json())
+    assert client.get("/api/contacts", headers=inside).status_code == 200
+    # The account's owner sees who came in, and can send them out again.
+    log = client.get("/admin/audit", params={"action": "operator.enter"}, headers=owner).json()
+    assert [e["user_id"] for e in log["entries"]] == [ops_tokens["user"]["user_id"]]  # type: ignore[index]
+    team = client.get(f"/accounts/{shop}/team", headers=owner).json()["members"]
+    ops_id = next(m["user_id"] for m in team if m["email"] == ops_tokens["email"])
+    assert client.delete(f"/accounts/{shop}/team/{ops_id}", headers=owner).status_code == 200
+    assert client.get("/api/contacts", headers=inside).status_code == 401
+    frontdesk(["admin", "revoke", "--email", str(ops_tokens["email"])], server_settings)

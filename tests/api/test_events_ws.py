@@ -76,6 +76,11 @@ def test_the_chat_door_emits_the_same_event(api: httpx.Client) -> None:
         assert receive(ws)["type"] == "connected"
         r = api.post("/chat/send", headers=headers, json={"message": "Create a lead named Ada Lovelace"})
         assert r.status_code == 200, r.text
+        assert "reply yes to confirm" in r.json()["message"]  # a new account confirms writes first
+        r = api.post(
+            "/chat/send", headers=headers, json={"message": "yes", "session_id": r.json()["session_id"]}
+        )
+        assert r.status_code == 200, r.text
         event = receive(ws, timeout=30)
         while event["type"] not in ("lead.created",):
             event = receive(ws, timeout=30)

@@ -1,16 +1,20 @@
 """The OpenAPI document tells the truth about shapes: every operation names its success body, errors
 are `{detail, code}` (422 adds `errors`), the SSE routes are `text/event-stream`. A new route without
-a response model, or with FastAPI's default 422 body, fails here."""
+a response model, or with FastAPI's default 422 body, or without a description, fails here; and the
+docs pages load nothing from another origin."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from frontdesk.api.app import create_app
+from frontdesk.api.openapi import load_examples
 from tests.conftest import _settings
 
 SSE_OPERATIONS = [
@@ -62,7 +66,8 @@ def test_every_operation_documents_a_typed_success_body(document: dict[str, Any]
                 schema = body.get("schema", {})
                 if media_type.endswith("json") and _generic(document, schema):
                     problems.append(f"{name}: {status} {media_type} has a generic schema")
-                if not media_type.endswith("json") and schema.get("type") != "string":
+                sse_event = media_type == "text/event-stream" and schema.get("type") == "object"
+                if not media_type.endswith("json") and schema.get("type") != "string" and not sse_event:
                     problems.append(f"{name}: {status} {media_type} is not documented as a string")
     assert not problems, "\n".join(problems)
 
@@ -120,3 +125,65 @@ def test_document_builds_without_a_data_directory(tmp_path: Path) -> None:
     """The schemathesis module builds the document at import, before any server exists."""
     create_app(_settings(tmp_path / "absent")).openapi()
     assert not (tmp_path / "absent").exists()
+
+
+class _Urls(HTMLParser):
+    """Every URL a page would load: `src`/`href` attributes and quoted URLs in inline scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_script = tag == "script"
+        self.urls += [v for k, v in attrs if k in ("src", "href") and v]
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.urls += re.findall(r"""["'`]((?:https?:)?//[^"'`]+|/[^"'`\s]*)["'`]""", data)
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_api_docs_load_nothing_from_another_origin(client: Any, page: str) -> None:
+    r = client.get(page)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    parser = _Urls()
+    parser.feed(r.text)
+    assert parser.urls, "the page names no asset"
+    off_origin = [u for u in parser.urls if re.match(r"^(https?:)?//", u)]
+    assert not off_origin, off_origin
+    for url in parser.urls:
+        assert client.get(url).status_code == 200, url  # every asset is served here
+
+
+def test_every_operation_has_a_description(document: dict[str, Any]) -> None:
+    undescribed = [name for name, op in _operations(document) if not (op.get("description") or "").strip()]
+    assert not undescribed, f"{len(undescribed)} operations without a description:\n" + "\n".join(undescribed)
+
+
+def test_examples_name_real_operations_and_match_their_schemas(document: dict[str, Any]) -> None:
+    from jsonschema import Draft202012Validator
+
+    examples = load_examples()
+    assert len(examples) >= 50  # of ~150 operations: the rest have none yet
+    problems = []
+    for name, example in examples.items():
+        method, _, path = name.partition(" ")
+        operation = document["paths"].get(path, {}).get(method.lower())
+        if operation is None:
+            problems.append(f"{name}: no such operation")
+            continue
+        ok = sorted(s for s in operation["responses"] if s.startswith("2"))[0]
+        places = [("response", operation["responses"][ok]["content"]["application/json"])]
+        if "request" in example:
+            places.append(("request", operation["requestBody"]["content"]["application/json"]))
+        for part, media in places:
+            assert media["example"] == example[part], f"{name}: {part} example not in the document"
+            schema = media["schema"] | {"components": document["components"]}
+            for error in Draft202012Validator(schema).iter_errors(media["example"]):
+                problems.append(f"{name} {part}: {error.json_path}: {error.message}")
+    assert not problems, "\n".join(problems)

@@ -68,6 +68,23 @@ def test_next_run_follows_the_jobs_time_zone(api: httpx.Client) -> None:
     assert job["timezone"] == "Asia/Tokyo" and job["next_run"].endswith("T00:00:00Z")  # 09:00 JST
 
 
+def test_a_job_without_a_zone_takes_the_accounts_time_zone(api: httpx.Client) -> None:
+    tokens = register(api)
+    headers = auth(tokens)
+    account_id = tokens["account"]["account_id"]  # type: ignore[index]
+    before = api.post("/scheduler/jobs", headers=headers, json=job_body(cron="0 9 * * *")).json()
+    assert before["timezone"] == "UTC" and before["next_run"].endswith("T09:00:00Z")
+    r = api.put(f"/accounts/{account_id}", json={"timezone": "Mars/Olympus"}, headers=headers)
+    assert r.status_code == 400 and "time zone" in r.json()["detail"]
+    r = api.put(f"/accounts/{account_id}", json={"timezone": "Asia/Tokyo"}, headers=headers)
+    assert r.status_code == 200 and r.json()["timezone"] == "Asia/Tokyo", r.text
+    assert api.get(f"/accounts/{account_id}", headers=headers).json()["settings"]["timezone"] == "Asia/Tokyo"
+    job = api.post("/scheduler/jobs", headers=headers, json=job_body(cron="0 9 * * *")).json()
+    assert job["timezone"] == "Asia/Tokyo" and job["next_run"].endswith("T00:00:00Z")  # 09:00 JST
+    explicit = job_body() | {"schedule": {"type": "cron", "cron": "0 9 * * *", "timezone": "UTC"}}
+    assert api.post("/scheduler/jobs", headers=headers, json=explicit).json()["timezone"] == "UTC"
+
+
 def test_ten_active_jobs_then_429_and_others_see_404(api: httpx.Client) -> None:
     headers = auth(register(api))
     ids = []
@@ -195,8 +212,8 @@ def test_an_agent_task_reply_is_texted_to_the_owner_through_the_sms_door(tmp_pat
         settings = job_settings(tmp_path, twilio_from_number=FROM_NUMBER, twilio_api_base=twilio_url, **sms)
         with serve(settings) as url, httpx.Client(base_url=url, timeout=30) as api:
             headers = auth(register(api))
-            teams = job_body("By Teams", task_params={"message": "Leads?", "deliver_to": "teams"})
-            assert api.post("/scheduler/jobs", headers=headers, json=teams).status_code == 400
+            fax = job_body("By fax", task_params={"message": "Leads?", "deliver_to": "fax"})
+            assert api.post("/scheduler/jobs", headers=headers, json=fax).status_code == 400
             phone = "+15005550123"
             assert api.put("/auth/profile", json={"phone_number": phone}, headers=headers).status_code == 200
             body = job_body(

@@ -9,15 +9,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 
 from frontdesk.config import Settings
+from frontdesk.storage.billing import period_start_of
 from frontdesk.storage.db import Database
 from frontdesk.storage.helper_models import Execution
-from frontdesk.storage.ids import new_id
-from frontdesk.storage.plans import limits
+from frontdesk.storage.ids import new_id, utcnow
+from frontdesk.storage.plans import current_period_start, limits
 from tests.conftest import _settings, auth, register, serve
 
 
@@ -173,16 +175,21 @@ def test_plan_limits_answer_403_naming_the_limit(tmp_path: Path) -> None:
         }
 
 
-def _past_executions(settings: Settings, account_id: str, helper_id: str, n: int) -> None:
+def _past_executions(settings: Settings, account_id: str, helper_id: str, n: int, days_ago: int = 0) -> None:
     """`n` finished executions of the helper, written straight to the store (quicker than `n` runs)."""
 
     async def run() -> None:
         db = Database(settings.resolved_database_url)
+        when = utcnow() - timedelta(days=days_ago)
         try:
             async with db.session() as s:
                 s.add_all(
                     Execution(
-                        id=new_id("exec"), account_id=account_id, helper_id=helper_id, status="completed"
+                        id=new_id("exec"),
+                        account_id=account_id,
+                        helper_id=helper_id,
+                        status="completed",
+                        created_at=when,
                     )
                     for _ in range(n)
                 )
@@ -204,6 +211,9 @@ def test_the_executions_limit_answers_403_naming_it(tmp_path: Path) -> None:
         contact = client.post("/api/contacts", json={"name": "Run On Me"}, headers=owner).json()["id"]
         allowed = limits("free")["max_executions"]
         assert allowed is not None
+        # Last period's executions do not count against this one (40 days back is another month).
+        _past_executions(settings, account_id, hid, allowed, days_ago=40)
+        assert client.get(f"/accounts/{account_id}", headers=owner).json()["usage"]["executions_count"] == 0
         _past_executions(settings, account_id, hid, allowed - 1)
         run = {"contact_id": contact}
         assert client.post(f"/helpers/{hid}/execute", json=run, headers=owner).status_code == 202
@@ -303,3 +313,21 @@ def test_workspaces_are_created_and_invites_revoked(client: httpx.Client) -> Non
     # Registering with a revoked invitation's email joins nothing.
     r = client.post("/auth/register", json={"email": invited, "password": "correct-horse-1", "name": "Late"})
     assert len(client.get("/api/tenants", headers=auth(r.json())).json()["workspaces"]) == 1
+
+
+def test_the_billing_period_is_the_subscriptions_or_the_calendar_month() -> None:
+    now = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+    assert current_period_start(None, now) == datetime(2026, 3, 1, tzinfo=UTC)
+    # A subscription started on Jan 31: its periods start on the 31st, or the month's last day.
+    anchor = datetime(2026, 1, 31, 9, 30, tzinfo=UTC)
+    assert current_period_start(anchor, now) == datetime(2026, 2, 28, 9, 30, tzinfo=UTC)
+    later = datetime(2026, 4, 1, tzinfo=UTC)
+    assert current_period_start(anchor, later) == datetime(2026, 3, 31, 9, 30, tzinfo=UTC)
+    assert current_period_start(anchor, datetime(2026, 1, 31, 9, 29, tzinfo=UTC)) == datetime(
+        2026, 1, 1, tzinfo=UTC
+    )
+    stamp = int(datetime(2026, 3, 5, tzinfo=UTC).timestamp())
+    newer = {"items": {"data": [{"current_period_start": stamp}]}}
+    assert period_start_of(newer) == period_start_of({"current_period_start": stamp})
+    assert period_start_of(newer) == datetime(2026, 3, 5, tzinfo=UTC)
+    assert period_start_of({"items": {"data": []}}) is None

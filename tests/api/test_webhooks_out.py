@@ -183,3 +183,21 @@ def test_a_failing_connection_test_is_an_integration_error(api: httpx.Client) ->
     data = json.loads(request["body"])["data"]
     assert (data["source"], data["connection_id"], data["platform"]) == ("connection", cid, "hubspot")
     assert "401" in data["error"]
+
+
+def test_a_sync_that_the_platform_refuses_is_an_integration_error(api: httpx.Client) -> None:
+    """`POST /data/sync` of every connection: HubSpot answers 401, the sync reports the connection
+    skipped, and `integration.error` (source `sync`) goes out as it happens."""
+    headers = auth(register(api))
+    body = {"name": "Ours", "auth_type": "api_key", "credentials": {"access_token": "pat-na1-x-0123456789"}}
+    cid = api.post("/platforms/hubspot/connections", json=body, headers=headers).json()["connection_id"]
+    with receiving(Receiver()) as watcher, respx.mock(assert_all_called=False) as mock:
+        mock.route(host="127.0.0.1").pass_through()
+        mock.route(host="api.hubapi.com").mock(return_value=recorded("unauthorized"))
+        subscribe(api, headers, watcher.url, ["integration.error"])
+        r = api.post("/data/sync", json={}, headers=headers)
+        assert r.status_code == 200, r.text
+        assert [s["connection_id"] for s in r.json()["skipped"]] == [cid]
+        (request,) = wait_until(lambda: watcher.requests)
+    data = json.loads(request["body"])["data"]
+    assert (data["source"], data["connection_id"], data["platform"]) == ("sync", cid, "hubspot")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 
 from frontdesk.channels.teams import WELCOME
 from tests.agent.wire import running
+from tests.api.jobs_support import job_settings, wait_until
 from tests.channels.fakes_botframework import (
     APP_ID,
     APP_PASSWORD,
@@ -33,18 +35,22 @@ def bot() -> Iterator[FakeBotFramework]:
         yield fake
 
 
+def teams_options(bot: FakeBotFramework) -> dict[str, object]:
+    """The Teams door's settings, pointed at the fake Bot Framework on loopback."""
+    return {
+        "demo_data": False,
+        "teams_app_id": APP_ID,
+        "teams_app_password": APP_PASSWORD,
+        "teams_openid_url": f"{bot.url}/v1/.well-known/openidconfiguration",
+        "teams_token_url": f"{bot.url}/botframework.com/oauth2/v2.0/token",
+        "teams_service_url_hosts": ["127.0.0.1"],
+        "outbound_allowed_hosts": ["127.0.0.1"],
+    }
+
+
 @pytest.fixture(scope="module")
 def teams_server(tmp_path_factory: pytest.TempPathFactory, bot: FakeBotFramework) -> Iterator[str]:
-    settings = _settings(
-        tmp_path_factory.mktemp("teams"),
-        demo_data=False,
-        teams_app_id=APP_ID,
-        teams_app_password=APP_PASSWORD,
-        teams_openid_url=f"{bot.url}/v1/.well-known/openidconfiguration",
-        teams_token_url=f"{bot.url}/botframework.com/oauth2/v2.0/token",
-        teams_service_url_hosts=["127.0.0.1"],
-        outbound_allowed_hosts=["127.0.0.1"],
-    )
+    settings = _settings(tmp_path_factory.mktemp("teams"), **teams_options(bot))
     with serve(settings) as url:
         yield url
 
@@ -209,3 +215,52 @@ def test_a_service_url_outside_the_allowed_hosts_is_refused(
     evil = "https://evil.example.com/"
     activity = message_activity(evil, f"a:{uuid.uuid4().hex}", "29:x", "hi")
     assert post(client, activity, bot.token(evil)) == 403
+
+
+def test_a_scheduled_reply_is_written_in_the_owners_personal_chat(
+    tmp_path: Path, bot: FakeBotFramework
+) -> None:
+    """`deliver_to: "teams"`: refused politely before the owner ever talked to the bot (noted in the
+    job's result), then written first by the bot in their 1:1 chat once they have."""
+    settings = job_settings(tmp_path, **teams_options(bot))
+    with serve(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
+        headers, member = teams_user(client, bot, contacts=2)
+        body = {
+            "name": "Morning count",
+            "schedule": {"type": "cron", "cron": "0 9 * * *"},
+            "task_type": "agent_task",
+            "task_params": {"message": "how many contacts do I have?", "deliver_to": "teams"},
+        }
+        job = client.post("/scheduler/jobs", headers=headers, json=body).json()
+
+        def run_once() -> dict[str, Any]:
+            before = client.get(f"/scheduler/jobs/{job['id']}", headers=headers).json()["last_run"]
+            assert client.post(f"/scheduler/jobs/{job['id']}/run", headers=headers).status_code == 200
+
+            def finished() -> dict[str, Any] | None:
+                j = client.get(f"/scheduler/jobs/{job['id']}", headers=headers).json()
+                done = j["last_status"] in ("completed", "failed") and j["last_run"] != before
+                return j if done else None
+
+            return wait_until(finished, timeout=60)
+
+        assert run_once()["last_status"] == "completed"
+        notes = client.get("/api/notifications", headers=headers, params={"type": "system"}).json()
+        delivery = notes["notifications"][0]["data"]["result"]["delivery"]
+        assert delivery["door"] == "teams" and "personal chat" in delivery["error"]
+
+        personal = f"a:{uuid.uuid4().hex}"
+        hello = message_activity(service_url(bot), personal, member, "hello")
+        assert post(client, hello, bot.token(service_url(bot))) == 202
+        bot.wait_for_replies(personal)
+        assert run_once()["last_status"] == "completed"
+        first = wait_until(
+            lambda: [
+                c
+                for c in bot.connector_calls(personal)
+                if c.path.endswith(f"/{personal}/activities") and c.body.get("type") == "message"
+            ],
+            timeout=30,
+        )
+    assert "2 contacts" in first[0].body["text"]
+    assert first[0].body["from"]["id"] == BOT_ID

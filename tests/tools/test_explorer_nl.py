@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from frontdesk.periods import parse_period
 from frontdesk.storage.lake.filters import Filters
-from frontdesk.tools.explorer.dates import find_window
 from frontdesk.tools.explorer.nl import interpret, merge
 
 TODAY = date(2026, 5, 20)  # a Wednesday
@@ -45,12 +45,12 @@ TAGS = ["VIP", "customer", "churn-risk"]
     ],
 )
 def test_date_phrases(phrase: str, start: date | None, end: date) -> None:
-    window = find_window(f"contacts {phrase}", TODAY)
+    window = parse_period(f"contacts {phrase}", TODAY)
     assert window is not None and (window.start, window.end) == (start, end)
 
 
 def test_no_date_phrase() -> None:
-    assert find_window("all VIP contacts", TODAY) is None
+    assert parse_period("all VIP contacts", TODAY) is None
 
 
 def test_tags_dates_and_sort() -> None:

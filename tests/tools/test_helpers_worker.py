@@ -1,4 +1,5 @@
-"""The in-process worker (start/stop, crash recovery, exclusive claims, run budget) and the helper
+"""Helper executions on the job queue (a queued execution's job runs it; crash recovery: interrupted
+runs failed, queued executions without a job adopted; exclusive claims; run budget) and the helper
 tools in the registry (permissions, isolation, input checks)."""
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from sqlalchemy import func, select
 from frontdesk.config import Settings
 from frontdesk.errors import Forbidden, Invalid, NotFound, TooLarge
 from frontdesk.storage.db import Database
+from frontdesk.storage.helper_executions import helper_job_id
 from frontdesk.storage.helper_models import Execution, HelperNotification
 from frontdesk.storage.ids import new_id, utcnow
+from frontdesk.storage.job_models import Job
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.helpers import manage
 from frontdesk.tools.helpers.net import OutboundHttp
 from frontdesk.tools.helpers.worker import ExecutionWorker
+from frontdesk.tools.jobs.queue import JobQueue
 from frontdesk.tools.registry import default_registry
 from frontdesk.types import ROLE_PERMISSIONS, Principal
 from tests.conftest import new_identity
@@ -33,16 +37,30 @@ async def ctx(db: Database, settings: Settings) -> ToolContext:
     return ToolContext((await new_identity(db, "Worker")).principal(), db, settings)
 
 
-async def test_started_worker_runs_what_the_tool_queues(ctx: ToolContext) -> None:
+def jobs_of(ctx: ToolContext) -> tuple[JobQueue, ExecutionWorker]:
+    """The job queue the tools write to (`settings.job_queue`), running helper executions."""
+    queue = JobQueue(ctx.db, queue=ctx.settings.job_queue, poll_seconds=0.05)
+    worker = ExecutionWorker(ctx.db)
+    worker.install(queue)
+    return queue, worker
+
+
+async def test_the_job_queue_runs_what_the_tool_queues(ctx: ToolContext) -> None:
     cid = await add_contact(ctx.db, ctx.principal.account_id, "Queue", "Me")
     helper = await manage.create_helper(ctx, name="tag", helper_type="tag_it", config={"tag_name": "bg"})
-    worker = ExecutionWorker(ctx.db, poll_seconds=0.05)
+    queue, worker = jobs_of(ctx)
     await worker.start()
+    await queue.start()
     try:
         queued = await REG.call("invoke_helper", {"helper_id": helper["helper_id"], "contact_id": cid}, ctx)
         assert queued["status"] == "queued" and queued["execution_id"].startswith("exec:")
         done = await finished(ctx, queued["execution_id"])
+        async with ctx.db.session() as s:  # it ran as the execution's own job
+            job = await s.get(Job, helper_job_id(queued["execution_id"]))
+            assert job is not None and job.kind == "helper_execution"
+            assert job.user_id == ctx.principal.user_id
     finally:
+        await queue.stop()
         await worker.stop()
     assert not worker.running
     assert done["status"] == "completed" and done["output"]["added"] == ["bg"]
@@ -64,13 +82,16 @@ async def test_start_fails_interrupted_runs_and_runs_queued_ones(ctx: ToolContex
             row.account_id, row.helper_id, row.input = ctx.principal.account_id, helper["helper_id"], {}
             s.add(row)
         await s.commit()
-    worker = ExecutionWorker(ctx.db, poll_seconds=0.05)
-    await worker.start()
+    queue, worker = jobs_of(ctx)
+    await worker.start()  # the queued execution has no job (an older version queued it): it gets one
+    await queue.start()
     try:
         interrupted = await REG.call("get_execution", {"execution_id": rows["running"].id}, ctx)
         assert interrupted["status"] == "failed" and "Interrupted" in interrupted["error_message"]
         recovered = await finished(ctx, rows["queued"].id)
+        assert (await worker.sweep())[1] == 0  # adopted once
     finally:
+        await queue.stop()
         await worker.stop()
     assert recovered["status"] == "completed" and recovered["output"]["added"] == ["after"]
 

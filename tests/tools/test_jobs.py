@@ -182,6 +182,35 @@ async def test_stale_running_jobs_fail_and_cancel_stops_a_running_one(db: Databa
         await q.stop()
 
 
+async def test_a_job_cancelled_through_another_process_stops_where_it_runs(db: Database) -> None:
+    """Two queues on one store stand for two processes: the one that does not run the job cancels
+    it (only its row changes there); the one running it stops it on its next poll."""
+    runner, elsewhere = queue(db), queue(db)
+    elsewhere.queue = runner.queue
+    started, stopped = asyncio.Event(), asyncio.Event()
+
+    async def forever(run: JobRun) -> None:
+        started.set()
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            stopped.set()
+            raise
+
+    runner.register("forever", forever)
+    elsewhere.register("forever", forever)
+    await runner.start()
+    try:
+        job_id = await runner.submit("forever", {}, account_id=None)
+        await asyncio.wait_for(started.wait(), 5)
+        assert await elsewhere.cancel(job_id) is True  # not running in `elsewhere`
+        await asyncio.wait_for(stopped.wait(), 5)
+        found = await ended(db, job_id)
+        assert found.status == "cancelled" and found.result is None
+    finally:
+        await runner.stop()
+
+
 async def test_cron_helpers() -> None:
     check_cron("0 9 * * 1", "Europe/Paris")
     for bad in ("*/5 * * * *", "0-59/10 * * * *", "0 9 * *", "0 25 * * *"):

@@ -49,7 +49,7 @@ async def test_list_and_call_tools_over_mcp(db: Database, settings: Settings) ->
         assert unknown.is_error and "Unknown tool 'no_such_tool'" in unknown.content[0].text
 
 
-async def test_write_tools_carry_destructive_annotations(db: Database, settings: Settings) -> None:
+async def test_write_tools_carry_accurate_annotations(db: Database, settings: Settings) -> None:
     principal = (await demo_identity(db)).principal("mcp")
 
     async def resolve(_ctx: RequestContext) -> Principal:
@@ -62,7 +62,10 @@ async def test_write_tools_carry_destructive_annotations(db: Database, settings:
         tools = {t.name: t for t in (await client.list_tools()).tools}
     for name in writes:
         assert tools[name].annotations.read_only_hint is False
-        assert tools[name].annotations.destructive_hint is True
+    # destructive only where data is deleted or overwritten; additive writes are not
+    destructive = {n for n in writes if tools[n].annotations.destructive_hint}
+    assert {"delete_lead", "update_contact", "update_lead", "tag_contact"} <= destructive
+    assert not {"create_contact", "create_lead", "export_data"} & destructive
 
 
 async def test_listing_follows_the_principal_of_each_request(db: Database, settings: Settings) -> None:

@@ -97,6 +97,44 @@ def name_in(text: str) -> str | None:
     return None
 
 
+_AMOUNT = r"(?:\$|€|£|usd\s*)?\s?(\d[\d,]*(?:\.\d+)?)\s*(k|m|thousand|million)?\b"
+_WORTH = r"\b(?:worth |valued at |value |with (?:a )?value )?"
+_ABOVE = _WORTH + r"(more than|over|above|greater than|exceeding|at least|>=?|min(?:imum)?(?: of)?)\s*"
+_BELOW = _WORTH + r"(less than|under|below|at most|<=?|max(?:imum)?(?: of)?|up to)\s*"
+
+
+def amount(number: str, scale: str | None) -> float:
+    value = float(number.replace(",", ""))
+    return value * {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}.get((scale or "").lower(), 1)
+
+
+def value_bounds(low: str, cent: float = 0.01) -> tuple[dict[str, float], list[str]]:
+    """`min_value` / `max_value` from "worth more than $10k", "under 5,000", "between 1k and 5k"
+    (strict words exclude the bound itself, to the `cent`; with `cent` 0 they are kept as said and
+    `min_strict` / `max_strict` are set to 1 instead)."""
+    args: dict[str, float] = {}
+    label: list[str] = []
+    if m := re.search(
+        r"\b(?:worth|valued at|value|between)\s+(?:between\s+)?" + _AMOUNT + r"\s*(?:and|to|-)\s*" + _AMOUNT,
+        low,
+    ):
+        args = {"min_value": amount(m.group(1), m.group(2)), "max_value": amount(m.group(3), m.group(4))}
+        return args, [f"worth ${args['min_value']:,.0f} to ${args['max_value']:,.0f}"]
+    if m := re.search(_ABOVE + _AMOUNT, low):
+        value = amount(m.group(2), m.group(3))
+        strict = not m.group(1).startswith(("at least", ">=", "min"))
+        args["min_value"] = round(value + cent, 2) if strict else value
+        args |= {"min_strict": 1.0} if strict and not cent else {}
+        label.append(f"worth {'over' if strict else 'at least'} ${value:,.0f}")
+    if m := re.search(_BELOW + _AMOUNT, low):
+        value = amount(m.group(2), m.group(3))
+        strict = not m.group(1).startswith(("at most", "<=", "max", "up to"))
+        args["max_value"] = round(value - cent, 2) if strict else value
+        args |= {"max_strict": 1.0} if strict and not cent else {}
+        label.append(f"worth {'under' if strict else 'at most'} ${value:,.0f}")
+    return args, label
+
+
 def lead_filters(req: Request) -> tuple[dict[str, Any], list[str]]:
     args: dict[str, Any] = {}
     label: list[str] = []
@@ -113,7 +151,8 @@ def lead_filters(req: Request) -> tuple[dict[str, Any], list[str]]:
             args["source"] = source
             label.append(f"from {source}")
             break
-    return args, label
+    bounds, said = value_bounds(req.low)
+    return args | bounds, label + said
 
 
 def contact_filters(req: Request) -> tuple[dict[str, Any], list[str], str | None]:

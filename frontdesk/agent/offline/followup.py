@@ -8,15 +8,16 @@ that call's arguments (whichever model made it). Without one, a follow-up gets a
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from frontdesk.agent.model import ChatMessage, ToolCall
 from frontdesk.agent.offline import crm_rules
-from frontdesk.agent.offline.dates import parse_date_range
 from frontdesk.agent.offline.labels import label_for
 from frontdesk.agent.offline.planner import CAPABILITIES, plan
 from frontdesk.agent.offline.request import LIST_LIMIT, Plan, Request, date_args
+from frontdesk.periods import parse_period
 
 _REFINE_START = re.compile(
     r"^(?:only|just|and|but|what about|how about|same|now|then|also|ok(?:ay)?|which of"
@@ -80,6 +81,19 @@ def is_followup(req: Request, current: Plan, prev: ToolCall | None) -> bool:
     return prev is not None and refers and current.tool == prev.name and len(req.low.split()) <= 12
 
 
+def _replan(prev_text: str, req: Request, today: date) -> Plan | None:
+    """A previous comparison, group-by or ranking asked again for another period ("what about last
+    month?"): the previous words with the new period in place of the old one."""
+    before = Request.of(prev_text, today)
+    if req.when is None or plan(prev_text, today).shape not in {"compare", "group", "rank"}:
+        return None
+    words = (
+        before.low.replace(before.when.phrase, " ", 1) if before.when and before.when.phrase else before.low
+    )
+    again = plan(f"{words} {req.when.phrase}", today)
+    return replace(again, followup=True) if again.tool is not None else None
+
+
 def plan_turn(messages: list[ChatMessage], today: date) -> Plan:
     """Plan the latest user message of `messages`, as a follow-up of the previous turn if it is one."""
     index = last_user_index(messages)
@@ -98,6 +112,8 @@ def plan_turn(messages: list[ChatMessage], today: date) -> Plan:
             "'which leads came from referral last month?'",
             followup=True,
         )
+    if (again := _replan(prev_text, req, today)) is not None:
+        return again
     narrow = bool(_NARROW.search(req.low))
     changes = refinement(prev.name, req, narrow, prev.arguments)
     if not changes and not req.counting and not re.search(r"\b(?:show|list)\b", req.low):
@@ -114,5 +130,5 @@ def plan_turn(messages: list[ChatMessage], today: date) -> Plan:
         args["limit"] = 1 if counting else LIST_LIMIT
         args.pop("offset", None)
     intent = "count" if counting else ("list" if "limit" in args else "summary")
-    when = req.when or parse_date_range(prev_text, today)  # "last month" stays "last month"
+    when = req.when or parse_period(prev_text, today)  # "last month" stays "last month"
     return Plan(prev.name, args, intent, label_for(prev.name, args, when), followup=True)

@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from frontdesk.agent.offline import crm_rules, data_rules, helper_rules, marketing_rules, write_rules
+from frontdesk.agent.offline import (
+    compare_rules,
+    crm_rules,
+    data_rules,
+    group_rules,
+    helper_rules,
+    marketing_rules,
+    multi_rules,
+    talk,
+    write_rules,
+)
 from frontdesk.agent.offline.request import Intent, Plan, Request
 
 __all__ = ["CAPABILITIES", "Intent", "Plan", "plan"]
@@ -22,11 +32,17 @@ CAPABILITIES = (
     "website and usage metrics, search past messages, query synced data, and list or run helpers."
 )
 Rule = Callable[[Request], Plan | None]
-# Most specific first: ids, SQL and imperative writes, then the tool families, CRM reads last.
+# Most specific first: ids, SQL, exports and imperative writes (several steps before one), then
+# advice, comparisons, group-bys and rankings, then the tool families, CRM reads last.
 RULES: tuple[Rule, ...] = (
     helper_rules.rule_helper_ids,
     data_rules.rule_sql,
+    *multi_rules.RULES,
     *write_rules.RULES,
+    multi_rules.rule_advice,
+    multi_rules.rule_explain,
+    compare_rules.rule_compare,
+    *group_rules.RULES,
     crm_rules.rule_ids,
     data_rules.rule_search,
     *helper_rules.RULES[1:],
@@ -47,6 +63,10 @@ def plan(text: str, today: date) -> Plan:
     req = Request.of(text, today)
     if not req.low:
         return Plan(None, clarify="What would you like to know? " + CAPABILITIES)
+    if (kind := talk.kind(req.low)) is not None:
+        return Plan(None, clarify="Hi! " + CAPABILITIES, spec={"talk": kind})
+    if talk.states_facts(req.text):
+        return Plan(None, clarify="Noted. " + CAPABILITIES, spec={"talk": "fact"})
     for rule in RULES:
         if (found := rule(req)) is not None:
             return found

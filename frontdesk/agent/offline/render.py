@@ -82,9 +82,20 @@ def row_line(row: Any) -> str:
     return f"{head}" + (f": {text}" if text else "")
 
 
+def title(tool: str) -> str:
+    """What a result is, for people: `list_helpers` -> "Helpers", `get_ga4_metrics` -> "GA4 metrics"."""
+    if tool in TITLES:
+        return TITLES[tool]
+    words = tool.split("_")
+    if words[0] in {"get", "list", "search", "query"} and len(words) > 1:
+        words = words[1:]
+    text = " ".join(w.upper() if w in {"ga4", "crm", "id", "sql"} else w for w in words)
+    return text[:1].upper() + text[1:]
+
+
 def render(tool: str, data: Any) -> str:
     """A plain-text answer for `data` returned by `tool`."""
-    lines = [TITLES.get(tool, "Here is what " + tool.replace("_", " ") + " returned") + ":"]
+    lines = [title(tool) + ":"]
     if isinstance(data, list):
         data = {"results": data}
     if not isinstance(data, dict):

@@ -8,7 +8,8 @@
 | any other `provider/model` | `providers.litellm.LiteLLMModel` (extra `litellm`); `litellm/…` forces it |
 
 A real model is wrapped in `resilient.ResilientModel` with the fallbacks of
-`FRONTDESK_MODEL_FALLBACKS`: retries with backoff on 429/5xx, then the next model.
+`FRONTDESK_MODEL_FALLBACKS`: retries with backoff on 429/5xx, then the next model. Every adapter
+is wrapped in `observed.ObservedModel` (metrics and trace span by provider).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import importlib.util
 
 from frontdesk.agent.model import ChatModel
 from frontdesk.agent.offline.model import OfflineModel
+from frontdesk.agent.providers.observed import ObservedModel, provider_of
 from frontdesk.agent.providers.resilient import ResilientModel
 from frontdesk.config import Settings, get_settings
 from frontdesk.errors import Invalid
@@ -83,7 +85,7 @@ def resolve_model(name: str, settings: Settings | None = None) -> ChatModel:
     settings = settings or get_settings()
     names = model_chain(name, settings)
     if names == ["offline"]:
-        return OfflineModel()
+        return ObservedModel(OfflineModel(), "offline")
     return _chain(names, settings)
 
 
@@ -96,7 +98,7 @@ def resolve_real_model(name: str, settings: Settings) -> ChatModel | None:
 
 def _chain(names: list[str], settings: Settings) -> ChatModel:
     return ResilientModel(
-        [build_model(n, settings) for n in names],
+        [ObservedModel(build_model(n, settings), provider_of(n)) for n in names],
         max_retries=settings.model_max_retries,
         backoff_base=settings.model_retry_base_seconds,
     )

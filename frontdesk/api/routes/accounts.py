@@ -25,6 +25,11 @@ AccountId = str
 class AccountUpdate(BaseModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     company: str | None = Field(default=None, max_length=200)
+    timezone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="IANA zone, e.g. Europe/Lisbon: the default of scheduled jobs",
+    )
 
 
 class AccountSwitch(BaseModel):
@@ -46,12 +51,14 @@ class PreferencesUpdate(BaseModel):
 
 @router.get("", response_model=AccountList, responses=errors(401))
 async def list_accounts(identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    """The accounts the caller belongs to, with their role in each and which one is current."""
     async with services.db.session() as s:
         return await store.list_accounts(s, identity.user, identity.account.id)
 
 
 @router.get("/preferences", response_model=Preferences, responses=errors(401))
 async def get_preferences(identity: CurrentIdentity, services: ServicesDep) -> dict[str, bool]:
+    """The caller's preferences in the current account."""
     async with services.db.session() as s:
         return await store.get_preferences(s, identity.user.id)
 
@@ -108,9 +115,15 @@ async def get_account(
 async def update_account(
     account_id: AccountId, body: AccountUpdate, identity: CurrentIdentity, services: ServicesDep
 ) -> dict[str, Any]:
-    """Rename the account or set its company (needs `can_manage_team`)."""
-    if body.name is None and body.company is None:
-        raise Invalid("Give name or company")
+    """Rename the account, set its company or its time zone, which scheduled jobs created without
+    one use (needs `can_manage_team`; an unknown zone is 400)."""
+    if body.name is None and body.company is None and body.timezone is None:
+        raise Invalid("Give name, company or timezone")
     return await store.update_account(
-        services.db, account_id, identity.user.id, name=body.name, company=body.company
+        services.db,
+        account_id,
+        identity.user.id,
+        name=body.name,
+        company=body.company,
+        timezone=body.timezone,
     )

@@ -15,11 +15,20 @@ from sqlalchemy import text
 
 from frontdesk.api.deps import CurrentIdentity, ServicesDep
 from frontdesk.api.openapi import errors
+from frontdesk.api.routes.accounts import tokens_for
 from frontdesk.api.routes.auth import Email
-from frontdesk.api.schemas.team import AdminHealth, AdminUser, AdminUserList, AuditPage, EmailHistory
+from frontdesk.api.schemas.team import (
+    AdminHealth,
+    AdminUser,
+    AdminUserList,
+    AuditPage,
+    EmailHistory,
+    OperatorAccounts,
+    OperatorEntered,
+)
 from frontdesk.errors import Forbidden
 from frontdesk.paging import page_fields
-from frontdesk.storage import admin_users, audit, outbox
+from frontdesk.storage import admin_users, audit, operators, outbox
 from frontdesk.storage.accounts import Identity
 
 router = APIRouter(tags=["admin"])
@@ -61,6 +70,7 @@ async def list_users(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> dict[str, Any]:
+    """The users, filtered by department; paged. Operator admins only."""
     async with services.db.session() as s:
         users, total = await admin_users.list_users(
             s, admin.account.id, department=department, limit=limit, offset=offset
@@ -125,7 +135,8 @@ async def admin_audit(
 
 @router.get("/admin/health", response_model=AdminHealth, responses=errors(401, 403))
 async def admin_health(admin: AdminIdentity, services: ServicesDep) -> dict[str, Any]:
-    """Database, Redis (not used by this build: `not_configured`), helper workers, disk."""
+    """Database, Redis (`not_configured` without `FRONTDESK_REDIS_URL`), job workers (which run
+    helper executions too), disk."""
     try:
         async with services.db.session() as s:
             await s.execute(text("SELECT 1"))
@@ -133,11 +144,12 @@ async def admin_health(admin: AdminIdentity, services: ServicesDep) -> dict[str,
     except Exception as e:  # reported in the answer: status says degraded
         database = f"error: {type(e).__name__}"
     disk = await asyncio.to_thread(shutil.disk_usage, services.settings.data_dir.resolve())
-    workers = services.settings.helper_workers if services.helper_worker is not None else 0
+    workers = services.settings.job_workers if services.background is not None else 0
+    redis = await services.scale.health() if services.scale is not None else "not_configured"
     return {
-        "status": "healthy" if database == "ok" else "degraded",
+        "status": "healthy" if database == "ok" and redis in ("connected", "not_configured") else "degraded",
         "database": database,
-        "redis": "not_configured",
+        "redis": redis,
         "workers": workers,
         "disk_usage_pct": round(100 * disk.used / disk.total, 1) if disk.total else 0.0,
     }
@@ -156,3 +168,25 @@ async def email_history(
     async with services.db.session() as s:
         rows, total = await outbox.history(s, admin.account.id, limit=limit, offset=offset, template=template)
     return {"emails": [outbox.email_public(r) for r in rows]} | page_fields(total, limit, offset, len(rows))
+
+
+@router.get("/admin/accounts", response_model=OperatorAccounts, responses=errors(401, 403))
+async def operator_accounts(
+    identity: CurrentIdentity, services: ServicesDep, limit: Limit = 50, offset: Offset = 0
+) -> dict[str, Any]:
+    """Every account of this server (operators only: `frontdesk admin grant`), with its member
+    count and whether you are a member."""
+    async with services.db.session() as s:
+        found, total = await operators.list_accounts(s, identity.user.id, limit=limit, offset=offset)
+    return {"accounts": found, "total": total}
+
+
+@router.post(
+    "/admin/accounts/{account_id}/enter", response_model=OperatorEntered, responses=errors(401, 403, 404)
+)
+async def operator_enter(account_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    """Enter an account you are not a member of (operators only): you join it as an Admin,
+    recorded in its audit log as `operator.enter`, and get tokens for it. Its owner or admins
+    remove you from the team like any member."""
+    role = await operators.enter_account(services.db, identity.user.id, account_id)
+    return {"account_id": account_id, "role": role} | await tokens_for(services, identity.user.id, account_id)

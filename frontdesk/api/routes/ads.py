@@ -41,6 +41,8 @@ def _ctx(services: ServicesDep, principal: CurrentPrincipal) -> ToolContext:
 
 @router.get("/ads/accounts", response_model=AdAccountList, responses=errors(401, 403, 422))
 async def ad_accounts(principal: CurrentPrincipal, services: ServicesDep, platform: PlatformQ = None) -> Any:
+    """The ad accounts of the account's ad platform connections (Google Ads, Meta Ads); filter by
+    platform."""
     return await campaigns.list_ad_accounts(_ctx(services, principal), platform=platform)
 
 
@@ -61,6 +63,8 @@ async def ad_campaigns(
     limit: Annotated[int, Query(ge=1, le=campaigns.MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Any:
+    """Campaigns across the connected ad accounts, with their metrics over the date range unless
+    `include_metrics=false`; paged."""
     return await campaigns.get_campaigns(
         _ctx(services, principal),
         platform=platform,
@@ -105,6 +109,7 @@ async def ad_performance(
     start_date: Start = None,
     end_date: End = None,
 ) -> Any:
+    """Ad performance over the date range, narrowed by platform, ad account or campaign."""
     return await campaigns.get_ad_performance(
         _ctx(services, principal),
         platform=platform,
@@ -127,6 +132,7 @@ async def account_performance(
     start_date: Start = None,
     end_date: End = None,
 ) -> Any:
+    """Ad performance of one ad account over the date range."""
     return await campaigns.get_ad_performance(
         _ctx(services, principal), ad_account_id=ad_account_id, start_date=start_date, end_date=end_date
     )
@@ -134,6 +140,7 @@ async def account_performance(
 
 @router.get("/ga4/properties", response_model=GA4PropertyList, responses=errors(401, 403))
 async def ga4_properties(principal: CurrentPrincipal, services: ServicesDep) -> Any:
+    """The Google Analytics 4 properties of the caller's GA4 connections."""
     return await ga4.list_ga4_properties(_ctx(services, principal))
 
 
@@ -149,6 +156,7 @@ async def ga4_metrics(
     start_date: Start = None,
     end_date: End = None,
 ) -> Any:
+    """Traffic metrics of one GA4 property over the date range."""
     return await ga4.get_ga4_metrics(
         _ctx(services, principal), property_id=property_id, start_date=start_date, end_date=end_date
     )
@@ -167,6 +175,7 @@ async def ga4_top_pages(
     end_date: End = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> Any:
+    """The most viewed pages of one GA4 property over the date range."""
     return await ga4.get_top_pages(
         _ctx(services, principal),
         property_id=property_id,
@@ -188,6 +197,7 @@ async def ga4_traffic_sources(
     start_date: Start = None,
     end_date: End = None,
 ) -> Any:
+    """Traffic by source of one GA4 property over the date range."""
     return await ga4.get_traffic_sources(
         _ctx(services, principal), property_id=property_id, start_date=start_date, end_date=end_date
     )

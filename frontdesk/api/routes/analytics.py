@@ -40,6 +40,8 @@ async def daily(
     role: Role = None,
     department: Department = None,
 ) -> dict[str, Any]:
+    """A daily series of one message metric over the last `days` days, narrowed by channel, role or
+    department (the Services API's daily analytics)."""
     return await analytics.daily_stats(
         _ctx(services, principal),
         metric_type=metric_type,
@@ -65,6 +67,8 @@ async def hourly(
     role: Role = None,
     department: Department = None,
 ) -> dict[str, Any]:
+    """An hourly series of one message metric over the last `hours` hours, narrowed by channel, role or
+    department."""
     return await analytics.hourly_stats(
         _ctx(services, principal),
         metric_type=metric_type,

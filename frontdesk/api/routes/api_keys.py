@@ -79,6 +79,7 @@ async def list_api_keys(
     offset: Annotated[int, Query(ge=0)] = 0,
     include_revoked: bool = True,
 ) -> dict[str, Any]:
+    """The account's API keys (prefix, name, status, last use; never the key itself); paged."""
     _require(identity)
     async with services.db.session() as s:
         rows, total = await store.list_api_keys(
@@ -92,6 +93,7 @@ async def list_api_keys(
 
 @router.get("/{key_id}", response_model=ApiKeyPublic, responses=errors(401, 403, 404))
 async def get_api_key(key_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    """One API key of the account: prefix, name, status, expiry and last use (never the key itself)."""
     _require(identity)
     async with services.db.session() as s:
         return api_key_public(await store.get_api_key(s, identity.account.id, key_id))

@@ -29,6 +29,7 @@ async def audit_logs(
     action: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 100,
 ) -> dict[str, Any]:
+    """The audit trail, newest first, filtered by user or action. Admins only."""
     where = audit.AuditFilter(user_id=user_id, action=action)
     async with services.db.session() as s:
         rows, _ = await audit.list_entries(s, admin.account.id, where, limit=limit)

@@ -124,6 +124,8 @@ async def register(body: RegisterIn, services: ServicesDep, tasks: BackgroundTas
     responses=errors(401, 413, 422, 429),
 )
 async def login(body: LoginIn, services: ServicesDep) -> dict[str, Any]:
+    """Exchange an email and password for an access token (JWT) and a refresh token. Repeated
+    failures for one email are rate limited (429 with `Retry-After`)."""
     failures = f"login:{body.email.strip().lower()}"
     attempt = services.login_failures.hit(failures)  # counted first, so parallel guesses count too
     wrong = False
@@ -184,6 +186,7 @@ async def logout(
 
 @router.get("/me", response_model=Me, responses=errors(401))
 async def me(identity: CurrentIdentity) -> dict[str, Any]:
+    """Who the bearer is: the user, their current account and role."""
     return user_public(identity) | {
         "account": account_public(identity),
         "account_context": {

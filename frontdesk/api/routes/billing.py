@@ -144,6 +144,7 @@ async def invoices(
     gateway: Stripe,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
+    """The account's Stripe invoices, newest first (account managers only)."""
     manager(identity)
     customer = await _customer(services, identity.account.id)
     found = await gateway.invoices(customer, limit)
@@ -170,7 +171,12 @@ async def webhook(request: Request, services: ServicesDep, gateway: Stripe) -> d
     elif event.type.startswith("customer.subscription.") and account_id:
         status = "canceled" if event.type.endswith(".deleted") else obj.get("status")
         applied = await billing.apply_subscription(
-            services.db, account_id, plan=plan, subscription_id=obj.get("id"), status=status
+            services.db,
+            account_id,
+            plan=plan,
+            subscription_id=obj.get("id"),
+            status=status,
+            period_start=billing.period_start_of(obj),
         )
     elif event.type == "invoice.payment_failed":
         log.warning("Stripe: payment failed for customer %s", obj.get("customer"))

@@ -89,6 +89,8 @@ ChannelFilter = Annotated[
 async def create_conversation(
     principal: CurrentPrincipal, services: ServicesDep, body: ConversationCreate | None = None
 ) -> dict[str, Any]:
+    """Start an empty conversation (optionally titled); send messages to it with
+    `POST /chat/conversations/{conversation_id}/messages`."""
     title = body.title if body else None
     conv = await services.db.run_write(lambda s: store.create_conversation(s, principal, title=title))
     return conversation_public(conv, 0)
@@ -102,6 +104,8 @@ async def list_conversations(
     offset: Offset = 0,
     channel: ChannelFilter = None,
 ) -> dict[str, Any]:
+    """The caller's conversations from every door (web, SMS, Teams, voice, MCP); filter by channel;
+    paged."""
     async with services.db.session() as s:
         rows, total = await store.list_conversations(
             s, principal, limit=limit, offset=offset, channel=channel
@@ -164,6 +168,8 @@ async def list_messages(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
+    """The messages of one of the caller's conversations, oldest first, with tool calls and results;
+    paged."""
     async with services.db.session() as s:
         conv = await store.get_conversation(s, principal, conversation_id)
         messages, total = await store.list_messages(s, conv.id, limit=limit, offset=offset)

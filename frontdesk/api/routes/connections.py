@@ -64,6 +64,8 @@ async def _owned(ctx: ToolContext, platform_id: str, connection_id: str) -> dict
 
 @router.get("/platforms", response_model=PlatformList, responses=errors(401))
 async def list_platforms(_principal: CurrentPrincipal) -> dict[str, Any]:
+    """The outside platforms frontdesk can connect to (CRMs, ad platforms, GA4, the offline demo),
+    with the settings each needs."""
     found = admin.platforms()
     return {"platforms": found, "total": len(found)}
 
@@ -82,6 +84,7 @@ async def list_connections(principal: CurrentPrincipal, services: ServicesDep) -
 async def list_platform_connections(
     platform_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
+    """The account's connections to one platform (credentials never shown)."""
     _platform(platform_id)
     found = await call_tool(services, principal, "get_connections", {"platform": platform_id})
     return found | {"platform_id": platform_id}  # type: ignore[no-any-return]
@@ -96,6 +99,7 @@ async def list_platform_connections(
 async def create_connection(
     platform_id: str, body: ConnectionCreate, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
+    """Connect the account to a platform; its credentials are stored encrypted."""
     _platform(platform_id)
     ctx = ToolContext(principal, services.db, services.settings)
     return await admin.create_connection(
@@ -111,6 +115,7 @@ async def create_connection(
 async def get_connection(
     platform_id: str, connection_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
+    """One connection of the account (credentials never shown)."""
     return await _owned(ToolContext(principal, services.db, services.settings), platform_id, connection_id)
 
 
@@ -126,6 +131,7 @@ async def update_connection(
     principal: CurrentPrincipal,
     services: ServicesDep,
 ) -> dict[str, Any]:
+    """Change a connection of the account (its name, settings or credentials)."""
     ctx = ToolContext(principal, services.db, services.settings)
     await _owned(ctx, platform_id, connection_id)
     return await admin.update_connection(ctx, connection_id, body.name, body.credentials, body.settings)
@@ -139,6 +145,7 @@ async def update_connection(
 async def delete_connection(
     platform_id: str, connection_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
+    """Remove a connection of the account."""
     ctx = ToolContext(principal, services.db, services.settings)
     await _owned(ctx, platform_id, connection_id)
     return await admin.delete_connection(ctx, connection_id)

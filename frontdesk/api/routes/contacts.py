@@ -100,6 +100,7 @@ async def get_contact(contact_id: str, principal: CurrentPrincipal, services: Se
 async def create_contact(
     body: ContactIn, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
+    """Create a contact in the account's native CRM."""
     args = body.model_dump(exclude_none=True)
     return camel(await call_tool(services, principal, "create_contact", args))
 
@@ -108,6 +109,7 @@ async def create_contact(
 async def update_contact(
     contact_id: str, body: ContactIn, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
+    """Change the given fields of a contact (fields left out stay as they are)."""
     args = body.model_dump(exclude_unset=True) | {"contact_id": contact_id}
     return camel(await call_tool(services, principal, "update_contact", args))
 

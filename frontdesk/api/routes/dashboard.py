@@ -17,4 +17,5 @@ router = APIRouter(prefix="/api/analytics", tags=["analytics"])
 
 @router.get("/dashboard", response_model=Dashboard, responses=errors(401, 403))
 async def dashboard(principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
+    """The account's dashboard summary in one answer (the CRM MVP's analytics dashboard)."""
     return await dashboard_summary(ToolContext(principal, services.db, services.settings))

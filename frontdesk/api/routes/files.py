@@ -99,6 +99,7 @@ async def list_files(
     },
 )
 async def download(file_id: str, principal: CurrentPrincipal, services: ServicesDep) -> FileResponse:
+    """The bytes of one of the caller's uploaded files, with its sniffed content type."""
     row = await store.get_file(services.db, principal, file_id)
     path = store.file_path(services.settings.data_dir, row)
     if not path.is_file():

@@ -144,6 +144,6 @@ async def execute_helper(
 ) -> dict[str, Any]:
     """Queue an execution (`can_execute_helpers`); poll `GET /executions/{id}`. Disabled -> 400."""
     queued = await tools.invoke_helper(_ctx(services, principal), helper_id, body.contact_id, body.input)
-    if services.helper_worker is not None:
-        services.helper_worker.wake()
+    if services.background is not None:  # its job is queued: dispatch it now, not on the next poll
+        services.background.queue.wake()
     return queued

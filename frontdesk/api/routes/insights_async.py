@@ -56,6 +56,8 @@ async def start_task(
 
 @router.get("/task/{task_id}", response_model=InsightTaskStatus, responses=errors(401, 404))
 async def task_status(task_id: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
+    """The state of an async insight task (queued, running, completed or failed) and, when done,
+    its result."""
     return await insight_tasks.status(ToolContext(principal, services.db, services.settings), task_id)
 
 

@@ -58,6 +58,7 @@ async def list_leads(
 
 @router.get("/{lead_id}", response_model=LeadPublic, responses=errors(400, 401, 403, 404))
 async def get_lead(lead_id: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
+    """One lead of the account."""
     return camel(await call_tool(services, principal, "get_lead", {"lead_id": lead_id}))
 
 
@@ -68,6 +69,7 @@ async def get_lead(lead_id: str, principal: CurrentPrincipal, services: Services
     responses=errors(400, 401, 403, 413, 422),
 )
 async def create_lead(body: LeadIn, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
+    """Create a lead in the account's CRM."""
     return camel(await call_tool(services, principal, "create_lead", body.model_dump(exclude_none=True)))
 
 
@@ -75,11 +77,13 @@ async def create_lead(body: LeadIn, principal: CurrentPrincipal, services: Servi
 async def update_lead(
     lead_id: str, body: LeadIn, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
+    """Change the given fields of a lead (fields left out stay as they are)."""
     args = body.model_dump(exclude_unset=True) | {"lead_id": lead_id}
     return camel(await call_tool(services, principal, "update_lead", args))
 
 
 @router.delete("/{lead_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 401, 403, 404))
 async def delete_lead(lead_id: str, principal: CurrentPrincipal, services: ServicesDep) -> Response:
+    """Delete a lead of the account."""
     await call_tool(services, principal, "delete_lead", {"lead_id": lead_id})
     return Response(status_code=status.HTTP_204_NO_CONTENT)

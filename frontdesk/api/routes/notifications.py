@@ -33,6 +33,7 @@ async def list_notifications(
 async def mark_read(
     notification_id: str, principal: CurrentPrincipal, services: ServicesDep
 ) -> dict[str, Any]:
+    """Mark one of the caller's notifications as read."""
     return await notifications.mark_read(
         ToolContext(principal, services.db, services.settings), notification_id
     )

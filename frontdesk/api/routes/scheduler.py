@@ -46,6 +46,7 @@ async def create_job(
 
 @router.get("/{job_id}", response_model=ScheduledJobPublic, responses=errors(401, 404))
 async def get_job(job_id: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
+    """One scheduled job of the account: its schedule and next run."""
     async with services.db.session() as s:
         return schedule.public(await rows.get_schedule(s, principal, job_id))
 

@@ -33,6 +33,8 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
+    """Search the account's message history with AND / OR / NOT, narrowed by channel, conversation
+    and dates; paged."""
     return await search_messages(
         ToolContext(principal, services.db, services.settings),
         q=q,

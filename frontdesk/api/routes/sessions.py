@@ -72,6 +72,7 @@ async def sessions(
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
 ) -> dict[str, Any]:
+    """The caller's chat sessions (conversations), most recent first; paged."""
     async with services.db.session() as s:
         rows, total = await store.list_conversations(s, principal, limit=limit, offset=offset)
     return {

@@ -2,11 +2,15 @@
 under MIA's paths and shapes (roles in lower case, `joined_at`, `workspaces`). One model, two faces:
 every route here calls the storage functions `/accounts` and its team routes use.
 
-Not built (yet): deleting a workspace and the public invite-details page."""
+`DELETE /api/tenants/{id}` deletes the account and all it holds (its Owner only; see
+`storage/workspaces.py`); `GET /api/tenants/invites/{id}/details` is public: the invitation's id,
+random and sent only to the invitee, is what opens it."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import shutil
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, status
@@ -21,8 +25,10 @@ from frontdesk.api.routes.auth import Email
 from frontdesk.api.routes.team import actor
 from frontdesk.api.schemas.team import (
     InviteAccepted,
+    InviteDetails,
     TenantCreated,
     TenantCurrent,
+    TenantDeleted,
     TenantDetail,
     TenantInvite,
     TenantInviteRevoked,
@@ -32,8 +38,11 @@ from frontdesk.api.schemas.team import (
     TenantMessage,
     TenantSwitched,
 )
-from frontdesk.storage import account_settings, teams
+from frontdesk.config import Settings
+from frontdesk.storage import account_settings, teams, workspaces
+from frontdesk.storage.files import files_dir
 from frontdesk.storage.ids import iso
+from frontdesk.storage.lake.store import Lake
 from frontdesk.storage.models import Account, Connection, Membership
 
 router = APIRouter(prefix="/api/tenants", tags=["tenants"])
@@ -86,6 +95,7 @@ def member(m: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("", response_model=TenantList, responses=errors(401))
 async def list_tenants(identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    """The tenants (accounts) the caller belongs to, with their role in each."""
     async with services.db.session() as s:
         rows = await account_settings.memberships(s, identity.user.id)
     return {"workspaces": [tenant(m, a, identity.account.id) for m, a in rows], "total": len(rows)}
@@ -104,6 +114,7 @@ async def create_tenant(body: TenantIn, identity: CurrentIdentity, services: Ser
 
 @router.get("/current", response_model=TenantCurrent, responses=errors(401))
 async def current_tenant(identity: CurrentIdentity) -> dict[str, Any]:
+    """The tenant (account) the caller is acting in."""
     return {"tenant": tenant(identity.membership, identity.account, identity.account.id)}
 
 
@@ -127,6 +138,15 @@ async def my_pending_invites(identity: CurrentIdentity, services: ServicesDep) -
         return {"invites": await teams.pending_for_email(s, identity.user.email)}
 
 
+@router.get("/invites/{invite_id}/details", response_model=InviteDetails, responses=errors(404))
+async def invite_details(invite_id: str, services: ServicesDep) -> dict[str, Any]:
+    """Public (no sign-in): what the invite acceptance page shows — the workspace's name, who invited,
+    the role, the invited email and whether the invitation is still open (`pending`), or
+    `accepted`, `revoked` or `expired`."""
+    async with services.db.session() as s:
+        return await workspaces.invite_details(s, invite_id)
+
+
 @router.post("/invites/{invite_id}/accept", response_model=InviteAccepted, responses=errors(401, 404))
 async def accept_invite(invite_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
     """Join the workspace of an invitation addressed to your email (anyone else's: 404)."""
@@ -142,6 +162,7 @@ async def accept_invite(invite_id: str, identity: CurrentIdentity, services: Ser
 
 @router.get("/{tenant_id}", response_model=TenantDetail, responses=errors(401, 404))
 async def get_tenant(tenant_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    """One tenant (account) the caller belongs to."""
     async with services.db.session() as s:
         detail = await account_settings.account_detail(s, tenant_id, identity.user.id)
         team = await teams.list_members(s, tenant_id)
@@ -158,8 +179,28 @@ async def get_tenant(tenant_id: str, identity: CurrentIdentity, services: Servic
         }
 
 
+@router.delete("/{tenant_id}", response_model=TenantDeleted, responses=errors(400, 401, 403, 404))
+async def delete_tenant(tenant_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    """Delete the workspace and everything in it (its Owner only: 403 for other members, 404 for
+    anyone else; 400 when it is the Owner's only workspace). Running turns in it are cancelled,
+    its uploaded files and lake data removed; the audit log keeps an `account.delete` entry."""
+    gone = await workspaces.delete_account(services.db, identity.user.id, tenant_id)
+    for conversation_id in gone.running_conversations:
+        await services.turns.cancel_conversation(conversation_id)
+    await asyncio.to_thread(remove_blobs, services.settings, gone)
+    return {"success": True, "message": f"Workspace '{gone.name}' deleted", "tenant_id": tenant_id}
+
+
+def remove_blobs(settings: Settings, gone: workspaces.Deleted) -> None:
+    """Uploaded files and the account's lake directory, after the rows are gone."""
+    for name in gone.storage_names:
+        (files_dir(settings.data_dir) / name[:2] / name).unlink(missing_ok=True)
+    shutil.rmtree(Lake.for_settings(settings).account_dir(gone.account_id), ignore_errors=True)
+
+
 @router.get("/{tenant_id}/members", response_model=TenantMembers, responses=errors(401, 404))
 async def tenant_members(tenant_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    """The members of a tenant the caller belongs to, with their roles."""
     async with services.db.session() as s:
         await teams.membership_of(s, tenant_id, identity.user.id)
         team = await teams.list_members(s, tenant_id)
@@ -174,6 +215,7 @@ async def tenant_members(tenant_id: str, identity: CurrentIdentity, services: Se
 async def tenant_member_role(
     tenant_id: str, user_id: str, body: RoleIn, identity: CurrentIdentity, services: ServicesDep
 ) -> dict[str, Any]:
+    """Change the role of a member of a tenant."""
     out = await teams.change_role(services.db, actor(identity, services), tenant_id, user_id, body.role)
     return {"success": True, "message": f"Member role updated to {out['role'].lower()}"}
 
@@ -184,6 +226,7 @@ async def tenant_member_role(
 async def tenant_remove_member(
     tenant_id: str, user_id: str, identity: CurrentIdentity, services: ServicesDep
 ) -> dict[str, Any]:
+    """Remove a member from a tenant."""
     await teams.remove(services.db, actor(identity, services), tenant_id, user_id)
     return {"success": True, "message": "Member removed"}
 
@@ -217,6 +260,7 @@ async def tenant_invite(
 
 @router.get("/{tenant_id}/invites", response_model=TenantInvites, responses=errors(401, 404))
 async def tenant_invites(tenant_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
+    """The invitations of a tenant that are still pending."""
     async with services.db.session() as s:
         await teams.membership_of(s, tenant_id, identity.user.id)
         return {"invites": await teams.pending_for_account(s, tenant_id)}

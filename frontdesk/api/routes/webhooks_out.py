@@ -18,6 +18,7 @@ router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 
 @router.get("", response_model=WebhookList, responses=errors(401, 403))
 async def list_webhooks(principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
+    """The account's outbound webhook subscriptions (secrets never shown)."""
     return await outbound.list_subscriptions(ToolContext(principal, services.db, services.settings))
 
 
@@ -34,6 +35,7 @@ async def create_webhook(
 
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403, 404))
 async def delete_webhook(webhook_id: str, principal: CurrentPrincipal, services: ServicesDep) -> Response:
+    """Delete an outbound webhook subscription of the account."""
     await outbound.delete_subscription(ToolContext(principal, services.db, services.settings), webhook_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -23,7 +23,9 @@ class ScheduleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     type: Literal["cron"] = "cron"
     cron: str = Field(min_length=1, max_length=120, description="Five-field cron, e.g. `0 9 * * 1`.")
-    timezone: str | None = Field(default=None, max_length=64, description="IANA zone; default UTC.")
+    timezone: str | None = Field(
+        default=None, max_length=64, description="IANA zone; default the account's time zone, else UTC."
+    )
 
 
 class ScheduledJobCreate(BaseModel):

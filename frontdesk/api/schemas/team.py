@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from frontdesk.api.schemas.base import PageFields, Public, Timestamp
 
 
@@ -76,6 +78,7 @@ class AccountUpdated(Public):
     account_id: str
     name: str
     company: str | None
+    timezone: str | None
     updated_at: Timestamp
 
 
@@ -117,9 +120,10 @@ class InvitationPublic(Public):
     account_id: str
     email: str
     role: str
-    status: str
+    status: str = Field(description="pending | accepted | revoked | expired (7 days after it was made)")
     invited_by: str | None
     created_at: Timestamp
+    expires_at: Timestamp
 
 
 class TeamList(Public):
@@ -163,6 +167,32 @@ class AdminUser(Public):
 class AdminUserList(Public):
     users: list[AdminUser]
     total: int
+
+
+class OperatorAccount(Public):
+    account_id: str
+    name: str
+    plan: str
+    status: str
+    member_count: int
+    is_member: bool
+    created_at: Timestamp
+
+
+class OperatorAccounts(Public):
+    accounts: list[OperatorAccount]
+    total: int
+
+
+class OperatorEntered(Public):
+    """The operator's role in the account, and tokens that carry it."""
+
+    account_id: str
+    role: str
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
 
 
 class AuditEntryPublic(Public):
@@ -296,6 +326,36 @@ class TenantInvites(Public):
 class TenantMessage(Public):
     success: bool
     message: str
+
+
+class TenantDeleted(Public):
+    success: bool
+    message: str
+    tenant_id: str
+
+
+class InviteWorkspace(Public):
+    """Its name only: the page is public, the account's id stays private."""
+
+    name: str
+
+
+class Inviter(Public):
+    name: str
+    email: str
+
+
+class InviteDetails(Public):
+    """The public invite acceptance page's facts."""
+
+    id: str
+    email: str
+    role: str
+    status: str = Field(description="pending | accepted | revoked | expired")
+    workspace: InviteWorkspace
+    invited_by: Inviter | None
+    created_at: Timestamp
+    expires_at: Timestamp
 
 
 class InviteAccepted(Public):

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from frontdesk.storage import (
+    agent_models,  # noqa: F401  (registers agents)
     apikey_models,  # noqa: F401  (registers api_keys)
     audit_models,  # noqa: F401  (registers audit_log)
     channel_models,  # noqa: F401  (registers the SMS / Teams door and lead inbox tables)

@@ -5,6 +5,9 @@ A fact's `change` is the relative change (+12.5% means 1.125x the previous value
 "flat" when the change is under `FLAT_BELOW` (half a percent) either way, and "up" with no
 `change` when the previous value was zero. `sentiment` says whether the move is good for the
 business (CPC and CPA going down is positive; spend is neutral).
+
+`marketing_advice` adds the per-campaign recommendations of `advice` (grow / optimize / protect,
+or a summary of all three) to the same period, with a templated text of them (`advice_text`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from frontdesk.errors import NotFound
-from frontdesk.tools.ads import metrics
+from frontdesk.tools.ads import advice, metrics
+from frontdesk.tools.ads.advice_text import advice_text
 from frontdesk.tools.ads.metrics import DateRange, ad_totals, ga4_totals
 from frontdesk.tools.ads.sources import AdBook, load_book
 from frontdesk.tools.base import ToolContext
@@ -121,6 +125,13 @@ async def _ga4_facts(book: AdBook, cur: DateRange, prev: DateRange, label: str) 
     return _facts(GA4_FACTS, now, before, "ga4", label)
 
 
+def period(date_range: str, start_date: date | None, end_date: date | None) -> DateRange:
+    """The analysed period: `start_date`..`end_date` when a start is given, else `date_range`."""
+    if start_date is not None:
+        return metrics.date_range(start_date, end_date)
+    return metrics.date_range(None, end_date, default_days=RANGES[date_range])
+
+
 async def quick_insights(
     ctx: ToolContext,
     date_range: Annotated[
@@ -142,17 +153,17 @@ async def quick_insights(
     and website sessions, each with its trend and change against the previous period."""
     ctx.require("can_view_analytics")
     started = time.perf_counter()
-    if start_date is not None:
-        cur = metrics.date_range(start_date, end_date)
-    else:
-        cur = metrics.date_range(None, end_date, default_days=RANGES[date_range])
+    cur = period(date_range, start_date, end_date)
     prev = cur.previous()
     label = f"vs previous {cur.days} days"
     wanted = set(platforms or ("google_ads", "meta_ads", "ga4"))
     book = await load_book(ctx)
+    await ctx.progress(1, 3, "ad and GA4 data loaded")
     analyzed, facts = await _ad_facts(book, wanted, cur, prev, label)
+    await ctx.progress(2, 3, "ad facts computed")
     if "ga4" in wanted and (ga4 := await _ga4_facts(book, cur, prev, label)):
         analyzed, facts = [*analyzed, "ga4"], [*facts, *ga4]
+    await ctx.progress(3, 3, "GA4 facts computed")
     return {
         "success": True,
         "insight_type": "bronze",
@@ -162,3 +173,64 @@ async def quick_insights(
         "facts": facts,
         "response_time_ms": round((time.perf_counter() - started) * 1000),
     }
+
+
+AdviceLens = Literal["grow", "optimize", "protect", "summary"]
+
+
+async def marketing_advice(
+    ctx: ToolContext,
+    lens: Annotated[
+        AdviceLens,
+        Field(
+            description="grow: budget shifts toward better CPA/ROAS; optimize: campaigns to pause or "
+            "cut; protect: rising CPC/CPA or falling CTR; summary: headline figures and the top "
+            "recommendation of each."
+        ),
+    ] = "summary",
+    date_range: Annotated[
+        Literal["7_days", "14_days", "30_days", "90_days"],
+        Field(description="The period ending on end_date: 7, 14, 30 or 90 days."),
+    ] = "30_days",
+    platforms: Annotated[
+        list[InsightPlatform] | None,
+        Field(description="google_ads, meta_ads, ga4; omit for every connected one."),
+    ] = None,
+    end_date: Annotated[
+        date | None, Field(description="Last day of the period (default: today, UTC).")
+    ] = None,
+    start_date: Annotated[
+        date | None, Field(description="Overrides date_range: the period's first day.")
+    ] = None,
+) -> dict[str, Any]:
+    """Marketing advice from the ad data: which campaigns to pause or cut, where to shift budget
+    and what to watch, each naming the campaign, the numbers behind it and the expected effect."""
+    ctx.require("can_view_analytics")
+    started = time.perf_counter()
+    cur = period(date_range, start_date, end_date)
+    prev = cur.previous()
+    wanted = set(platforms or ("google_ads", "meta_ads", "ga4"))
+    book = await load_book(ctx)
+    analyzed = sorted({a.platform for a in await book.accounts()} & wanted)
+    rows = [r for r in await book.daily(prev.start, cur.end) if r.platform in analyzed]
+    stats = advice.campaign_stats(rows, await book.campaigns(), cur, prev)
+    report: dict[str, Any] = {
+        "success": True,
+        "insight_type": lens,
+        "date_range": cur.public(),
+        "compared_with": prev.public(),
+        "platforms_analyzed": analyzed,
+        "account": advice.blended(stats),
+    }
+    if lens == "summary":
+        facts = await quick_insights(ctx, date_range, platforms, end_date, start_date)
+        report["platforms_analyzed"] = facts["platforms_analyzed"]
+        report["facts"] = facts["facts"]
+        tops = (advice.recommend(one, stats)[:1] for one in ("optimize", "grow", "protect"))
+        report["recommendations"] = [r for top in tops for r in top]
+    else:
+        report["recommendations"] = advice.recommend(lens, stats)
+    report["thresholds"] = advice.THRESHOLDS
+    report["insights"] = advice_text(report)
+    report["response_time_ms"] = round((time.perf_counter() - started) * 1000)
+    return report

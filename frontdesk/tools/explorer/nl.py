@@ -2,7 +2,7 @@
 of the data explorer). Pure and deterministic: `interpret(text, today, catalog)`.
 
 It reads the object type from its nouns, tags from "tagged X" / "with tag X" / known tag names,
-statuses, sources and ad platforms from their words, a date window (`dates.find_window`), numeric
+statuses, sources and ad platforms from their words, a date window (`periods.parse_period`), numeric
 bounds ("worth over $10k", "spend under 50"), a text search ("named Ana", "at Globex", quoted
 words), an order ("newest", "biggest") and a row count ("top 10").
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from frontdesk.periods import parse_period
 from frontdesk.storage.lake.filters import Filters, Range
-from frontdesk.tools.explorer.dates import find_window
 
 _GA4 = r"\bga4\b|\bsessions?\b|\bpage ?views?\b|\bwebsite (?:traffic|visits)\b|\btraffic\b"
 _ADS = (
@@ -184,7 +184,7 @@ def interpret(
         parts["equals"] = equals
         said += [f"{k}={v}" for k, v in equals.items()]
     date_field = "date" if "date" in types else ("created_at" if "created_at" in types else "")
-    if date_field and (window := find_window(lower, today)):
+    if date_field and (window := parse_period(lower, today)):
         parts |= {"date_field": date_field, "date_from": window.start, "date_to": window.end}
         said.append(f"{date_field} {window.phrase}")
     if ranges := _bounds(lower, types, object_type):

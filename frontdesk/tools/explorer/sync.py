@@ -23,6 +23,7 @@ import pyarrow as pa
 from frontdesk.config import Settings
 from frontdesk.errors import FrontdeskError
 from frontdesk.storage.db import Database
+from frontdesk.storage.events import Event
 from frontdesk.storage.ids import iso
 from frontdesk.storage.lake import catalog, native
 from frontdesk.storage.lake.generate import generate
@@ -30,6 +31,7 @@ from frontdesk.storage.lake.schema import OBJECT_TYPE_RE, records_to_table
 from frontdesk.storage.lake.store import Lake
 from frontdesk.storage.models import Connection
 from frontdesk.tools.base import ToolContext
+from frontdesk.tools.connectors.base import ConnectorError
 from frontdesk.tools.connectors.factory import connector_for
 from frontdesk.tools.explorer.sync_ads import AD_PLATFORMS, ad_tables
 
@@ -182,6 +184,9 @@ async def sync_account(
         try:
             report.synced += await sync_connection(db, settings, conn, progress)
         except FrontdeskError as e:
+            if isinstance(e, ConnectorError):  # the platform failed: announced as it happens
+                data = {"source": "sync", "connection_id": conn.id, "platform": conn.platform}
+                db.events.publish(Event(account_id, "integration.error", data | {"error": e.detail}))
             if connection_id is not None:
                 raise
             report.skipped.append({"connection_id": conn.id, "platform": conn.platform, "reason": e.detail})

@@ -125,7 +125,13 @@ async def invoke_helper(
         if ctx.settings.enforce_plan_limits:
             await plans.check(s, ctx.principal.account_id, "max_executions")
         execution = await executions_store.queue_execution(
-            s, helper, user_id=ctx.principal.user_id, contact_id=contact_id, input=data
+            s,
+            helper,
+            user_id=ctx.principal.user_id,
+            contact_id=contact_id,
+            input=data,
+            job_queue=ctx.settings.job_queue,
+            budget_seconds=ctx.settings.helper_timeout_seconds + executions_store.JOB_GRACE_SECONDS,
         )
     return {
         "execution_id": execution.id,

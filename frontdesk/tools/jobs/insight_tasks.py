@@ -3,8 +3,9 @@
 A task runs the same analysis as `POST /api/v1/insights/quick` (`tools/ads/insights.quick_insights`,
 as the user who asked) and adds the lens's reading of its facts: `grow` the metrics moving the
 right way, `optimize` the efficiency metrics (CTR, CPC, CPA, ROAS, engagement rate), `protect` the
-metrics moving the wrong way. `insights` is that selection written as lines — a templated reading
-of the facts, not a model's essay (the seed's "silver tier" model analysis does not exist yet).
+metrics moving the wrong way. `recommendations` are `marketing_advice`'s for the lens — the same
+as `POST /api/quick-insights/{lens}` — and `insights` is their template text followed by the
+selected facts as lines (the task writes no model prose; the quick-insights routes do).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from frontdesk.storage import jobs as rows
 from frontdesk.storage.accounts import load_identity
 from frontdesk.storage.db import Database
 from frontdesk.storage.ids import iso
-from frontdesk.tools.ads.insights import quick_insights
+from frontdesk.tools.ads.insights import marketing_advice, quick_insights
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.jobs.queue import JobQueue, JobRun
 
@@ -100,13 +101,16 @@ class InsightTasks:
         ctx = ToolContext(identity.principal("scheduler"), self.db, self.settings)
         await run.progress(10)
         report = await quick_insights(ctx, run.payload["date_range"], run.payload.get("platforms"))
-        await run.progress(90)
+        await run.progress(50)
         lens = run.payload["lens"]
+        advice = await marketing_advice(ctx, lens, run.payload["date_range"], run.payload.get("platforms"))
+        await run.progress(90)
         chosen = lens_facts(lens, report["facts"])
         lines = [_line(f) for f in chosen] or [f"Nothing to report for {lens} in this period."]
         return {
             "insight_type": lens,
-            "insights": "\n".join(lines),
+            "insights": advice["insights"] + "\n\nHeadline metrics:\n" + "\n".join(lines),
+            "recommendations": advice["recommendations"],
             "platforms_analyzed": report["platforms_analyzed"],
             "date_range": report["date_range"],
             "facts": chosen,

@@ -15,6 +15,8 @@ on start (and every minute) jobs left `running` past their budget are marked fai
 dispatcher kicks every due `queued` job — those a restart left behind, retries whose backoff has
 passed, jobs queued by processes that run none, and kicks whose message was lost (again after
 `REKICK_SECONDS`). Several deployments may share one database: each takes jobs of its `queue` only.
+A job cancelled through another process (its row set `cancelled`) is stopped by the process running
+it on that process's next poll (`poll_seconds`).
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ def make_broker(redis_url: str | None, queue: str, concurrency: int) -> AsyncBro
         from taskiq_redis import ListQueueBroker
     except ImportError as e:
         raise RuntimeError("FRONTDESK_REDIS_URL needs taskiq-redis: pip install 'frontdesk[redis]'") from e
-    return ListQueueBroker(redis_url, queue_name=f"frontdesk:jobs:{queue}")
+    # No read timeout: the consumer blocks in BRPOP until a job comes (redis-py >= 6 would otherwise
+    # give up after 5 s of quiet and end taskiq's receiver).
+    return ListQueueBroker(redis_url, queue_name=f"frontdesk:jobs:{queue}", socket_timeout=None)
 
 
 class Retry(Exception):
@@ -237,6 +241,11 @@ class JobQueue:
             try:
                 async with self.db.session() as s:
                     due = await rows.due(s, self.queue)
+                    stopped = await rows.cancelled_among(s, list(self._running))
+                for job_id in stopped:  # cancelled by another process: stop it here
+                    task = self._running.get(job_id)
+                    if task is not None:
+                        task.cancel()
                 for job_id in due:
                     await self.kick(job_id)
                 now = time.monotonic()  # forget old kicks (another process may have run them)

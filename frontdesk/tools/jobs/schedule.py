@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid, RateLimited
 from frontdesk.storage import schedules as rows
+from frontdesk.storage.account_settings import account_timezone
 from frontdesk.storage.ids import iso, utcnow
 from frontdesk.storage.job_models import ScheduledJob
 from frontdesk.tools.base import ToolContext
@@ -41,10 +42,10 @@ class AgentTaskParams(_Params):
         max_length=64,
         description="A department the router prefers (it may still pick another).",
     )
-    deliver_to: Literal["sms"] | None = Field(
+    deliver_to: Literal["sms", "teams"] | None = Field(
         default=None,
-        description="Also text the reply to the owner's linked phone through the SMS door "
-        "(Teams is not offered: it needs a stored conversation reference).",
+        description="Also send the reply to the owner: `sms` texts their linked phone through the SMS "
+        "door; `teams` writes in their latest personal chat with the bot (they must have messaged it once).",
     )
 
 
@@ -134,9 +135,13 @@ async def _check_cap(s: AsyncSession, user_id: str, exclude: str | None = None) 
 
 
 async def create_schedule(ctx: ToolContext, body: dict[str, Any]) -> dict[str, Any]:
-    """`body`: name, description, cron, timezone (default UTC), task_type, task_params, is_active."""
+    """`body`: name, description, cron, timezone (default the account's, else UTC), task_type,
+    task_params, is_active."""
     ctx.require("chat")
-    tz = body.get("timezone") or "UTC"
+    tz = body.get("timezone")
+    if not tz:
+        async with ctx.db.session() as s:
+            tz = await account_timezone(s, ctx.principal.account_id) or "UTC"
     check_cron(body["cron"], tz)
     params = check_params(body["task_type"], body.get("task_params") or {})
     active = body.get("is_active", True)

@@ -1,0 +1,166 @@
+"""Approval before writes: a write tool called from chat, SMS or Teams asks first.
+
+When an account's `approve_writes` setting is on (unset: on, except for the demo account), turns
+from those doors run on a graph compiled with a checkpointer and an `approve` node between the
+agent and its tools (`graph.build_graph(checkpointer=...)`). If the agent's tool calls
+include a write tool (`ToolSpec.read_only` false), `approve` raises a LangGraph `interrupt` with a
+description of them ("I'll create lead Ana Silva, website, $1,200, status contacted — reply yes
+to confirm"); the turn ends with that question as its answer and the conversation is marked as
+waiting. The next message in that conversation resumes the same graph state (`Command(resume=)`):
+"yes" (or "y", "confirm", "go ahead", ...) runs the tools and the agent goes on; anything else
+cancels them (nothing is written) and says so.
+
+Partial: the waiting state and the checkpoints live in this process's memory (`InMemorySaver`), so
+a restart or another replica forgets a pending approval (the next message is then a new turn).
+The setting is stored in `account_settings.settings["approve_writes"]`; `set_approval` changes it
+(no REST field for it yet).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any, Literal
+
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+from langgraph.runtime import Runtime
+from langgraph.types import Command, interrupt
+from sqlalchemy import select
+
+from frontdesk.agent.events import TextDelta
+from frontdesk.agent.model import ChatMessage, ToolCall
+from frontdesk.errors import FrontdeskError
+from frontdesk.storage.db import Database
+from frontdesk.storage.demo import DEMO_EMAIL
+from frontdesk.storage.models import Membership, User
+from frontdesk.storage.team_models import AccountSettings
+from frontdesk.tools.registry import ToolRegistry
+from frontdesk.types import InboundMessage
+
+SETTING = "approve_writes"
+DOORS = frozenset({"web", "sms", "teams"})
+YES = frozenset(
+    {"yes", "y", "yes please", "yep", "yeah", "confirm", "confirmed", "go ahead", "do it", "ok", "okay"}
+)
+CANCELLED = "Cancelled: nothing was changed."
+BARE = frozenset({"name", "first_name", "last_name", "email", "phone", "company", "source", "title"})
+MONEY = frozenset({"value", "amount", "deal_value", "price"})
+SERIALIZED = [("frontdesk.agent.model", "ChatMessage"), ("frontdesk.agent.model", "ToolCall")]
+
+
+def is_yes(text: str) -> bool:
+    return " ".join(re.sub(r"[^a-z ]", " ", text.lower()).split()) in YES
+
+
+def _value(key: str, value: Any) -> str:
+    if key in MONEY and isinstance(value, int | float):
+        return f"${value:,.0f}" if float(value).is_integer() else f"${value:,.2f}"
+    shown = ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
+    return shown if key in BARE else f"{key.replace('_', ' ')} {shown}"
+
+
+def describe(calls: list[ToolCall]) -> str:
+    """ "I'll create lead Ana Silva, website, $1,200, status contacted — reply yes to confirm"."""
+    parts = []
+    for call in calls:
+        args = ", ".join(_value(k, v) for k, v in call.arguments.items() if v not in (None, "", [], {}))
+        parts.append(call.name.replace("_", " ") + (f" {args}" if args else ""))
+    return f"I'll {'; then '.join(parts)} — reply yes to confirm."
+
+
+def writes_in(calls: tuple[ToolCall, ...] | list[ToolCall], registry: ToolRegistry) -> list[ToolCall]:
+    found = []
+    for call in calls:
+        try:
+            if not registry.get(call.name).read_only:
+                found.append(call)
+        except FrontdeskError:  # an unknown tool: the tools node refuses it anyway
+            continue
+    return found
+
+
+async def approve(state: dict[str, Any], runtime: Runtime[Any]) -> dict[str, Any]:
+    """The graph node: interrupt for the write calls of the last assistant message; on resume,
+    "yes" goes on to the tools, anything else answers every call with a cancellation."""
+    last: ChatMessage = state["messages"][-1]
+    writes = writes_in(last.tool_calls, runtime.context.registry)
+    if not writes:
+        return {}
+    answer = interrupt({"question": describe(writes), "tools": [c.name for c in writes]})
+    if is_yes(str(answer)):
+        return {}
+    runtime.stream_writer(TextDelta(CANCELLED))
+    results = [
+        ChatMessage("tool", "Cancelled by the user: not run.", tool_call_id=c.id, name=c.name)
+        for c in last.tool_calls
+    ]
+    return {"messages": results, "final_text": CANCELLED}
+
+
+def after_approve(state: dict[str, Any]) -> Literal["tools", "__end__"]:
+    """End when the calls were cancelled (their results are already in), else run them."""
+    return "__end__" if state["messages"][-1].role == "tool" else "tools"
+
+
+async def approval_enabled(db: Database, account_id: str) -> bool:
+    """The account's setting; unset, on, except for the demo account (its owner is `DEMO_EMAIL`)."""
+    async with db.session() as s:
+        extra = await s.get(AccountSettings, account_id)
+        value = (extra.settings or {}).get(SETTING) if extra else None
+        if value is not None:
+            return bool(value)
+        demo = await s.scalar(
+            select(User.id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.account_id == account_id, User.email == DEMO_EMAIL)
+        )
+    return demo is None
+
+
+async def set_approval(db: Database, account_id: str, on: bool) -> None:
+    async def run(s: Any) -> None:
+        extra = await s.get(AccountSettings, account_id)
+        if extra is None:
+            s.add(AccountSettings(account_id=account_id, company=None, settings={SETTING: on}))
+        else:
+            extra.settings = dict(extra.settings or {}) | {SETTING: on}
+        await s.commit()
+
+    await db.run_write(run)
+
+
+class Approvals:
+    """The checkpointed graph and the conversations waiting for a yes (this process only)."""
+
+    def __init__(self, build: Callable[..., Any]) -> None:
+        saver = InMemorySaver(serde=JsonPlusSerializer(allowed_msgpack_modules=SERIALIZED))
+        self.graph = build(checkpointer=saver)
+        self.saver = saver
+        self.waiting: dict[str, str] = {}  # conversation id -> thread id
+
+    async def begin(
+        self, db: Database, inbound: InboundMessage, conversation_id: str, start: dict[str, Any]
+    ) -> tuple[Any, dict[str, Any]] | None:
+        """(graph input, config) when this turn runs under approval, else None."""
+        if inbound.principal.channel not in DOORS:
+            return None
+        if not await approval_enabled(db, inbound.principal.account_id):
+            self.waiting.pop(conversation_id, None)
+            return None
+        thread = self.waiting.pop(conversation_id, None)
+        if thread is not None:
+            return Command(resume=inbound.text), {"configurable": {"thread_id": thread}}
+        return start, {"configurable": {"thread_id": f"{conversation_id}:{uuid.uuid4().hex}"}}
+
+    async def question(self, conversation_id: str, config: dict[str, Any]) -> str | None:
+        """The confirmation question when the run stopped at `approve` (the conversation now
+        waits); None when it ended, and its checkpoints are dropped."""
+        thread = config["configurable"]["thread_id"]
+        snapshot = await self.graph.aget_state(config)
+        if snapshot.interrupts:
+            self.waiting[conversation_id] = thread
+            return str(snapshot.interrupts[0].value["question"])
+        await self.saver.adelete_thread(thread)
+        return None

@@ -1,0 +1,249 @@
+"""The database triggers that keep the rollup tables (`frontdesk.storage.rollups`) and
+`conversations.message_count` equal to a recount, inside the transaction of every write.
+
+Triggers rather than Python hooks: every writer (turns, doors, CRM tools, imports, cascades,
+`DELETE ... WHERE`) is covered without knowing about rollups, and a counter moves in the same
+transaction as the row it counts. Counters are upserts (`ON CONFLICT DO UPDATE SET n = n + d`),
+so concurrent writers on PostgreSQL serialise on the counter row and never lose an increment.
+
+What moves what (each message counts in a daily and an hourly bucket, UTC):
+- a message insert/delete/update: `message_rollups` (messages, tokens, replies by channel, role,
+  department) and `conversation_buckets` (which conversations were active, for distinct counts),
+  and `conversations.message_count`;
+- a conversation's department change: its messages without `agent_used` move to the new
+  department (their department is the conversation's); its own `record_rollups` row moves too;
+- contacts and leads: `record_rollups` by day (leads by source and status, with their value).
+
+Deleting a conversation deletes its messages first (a BEFORE DELETE trigger), so the message
+triggers still see the conversation's department. While an account is being deleted the
+counters are left to its ON DELETE CASCADE.
+
+The statements are generated for both dialects from one template. Migration `0014_scale`
+installs them; `bulk_demo` drops and re-creates them around a bulk load (then backfills).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Dialect = Literal["sqlite", "postgresql"]
+
+GRAINS = {
+    "sqlite": "(SELECT 'd' AS grain, '%Y-%m-%d' AS fmt UNION ALL SELECT 'h', '%Y-%m-%dT%H') g",
+    "postgresql": "(SELECT 'd' AS grain, 'YYYY-MM-DD' AS fmt UNION ALL SELECT 'h', 'YYYY-MM-DD\"T\"HH24') g",
+}
+MESSAGE_KEY = "account_id, grain, bucket, channel, role, department"
+PRESENCE_KEY = "account_id, grain, bucket, conversation_id, channel, role, department"
+RECORD_KEY = "account_id, kind, day, k1, k2"
+
+
+def bucket(dialect: Dialect, column: str, fmt: str = "g.fmt") -> str:
+    if dialect == "sqlite":
+        return f"strftime({fmt}, {column})"
+    return f"to_char({column} AT TIME ZONE 'UTC', {fmt})"
+
+
+def _day(dialect: Dialect, column: str) -> str:
+    return bucket(dialect, column, "'%Y-%m-%d'" if dialect == "sqlite" else "'YYYY-MM-DD'")
+
+
+def _upsert(table: str, key: str, values: dict[str, str]) -> str:
+    cols = ", ".join(values)
+    sets = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in values)
+    return f"INSERT INTO {table} ({key}, {cols}) {{select}} ON CONFLICT ({key}) DO UPDATE SET {sets}"
+
+
+def message_delta(dialect: Dialect, row: str, sign: int, *, guard: bool) -> list[str]:
+    """Statements adding (sign 1) or removing (sign -1) message `row` (`new`/`old`) everywhere."""
+    dept = (
+        f"coalesce({row}.agent_used, (SELECT department FROM conversations "
+        f"WHERE id = {row}.conversation_id), 'none')"
+    )
+    tokens = f"({row}.tokens_in + {row}.tokens_out)"
+    where = f"WHERE EXISTS (SELECT 1 FROM accounts WHERE id = {row}.account_id)" if guard else "WHERE 1 = 1"
+    head = f"{row}.account_id, g.grain, {bucket(dialect, f'{row}.created_at')}"
+    counts = _upsert("message_rollups", MESSAGE_KEY, {"messages": "", "tokens": "", "replies": ""}).format(
+        select=f"SELECT {head}, {row}.channel, {row}.role, {dept}, {sign}, {sign} * {tokens}, "
+        f"CASE WHEN {tokens} > 0 THEN {sign} ELSE 0 END FROM {GRAINS[dialect]} {where}"
+    )
+    presence = _upsert("conversation_buckets", PRESENCE_KEY, {"messages": ""}).format(
+        select=f"SELECT {head}, {row}.conversation_id, {row}.channel, {row}.role, {dept}, {sign} "
+        f"FROM {GRAINS[dialect]} {where}"
+    )
+    count = (
+        f"UPDATE conversations SET message_count = message_count + {sign} WHERE id = {row}.conversation_id"
+    )
+    if dialect == "postgresql" and sign < 0:  # not while the conversation itself is being deleted
+        count += " AND pg_trigger_depth() < 2"
+    return [counts, presence, count]
+
+
+def department_move(dialect: Dialect, department: str, sign: int) -> list[str]:
+    """Statements moving the conversation's messages without `agent_used` out of (sign -1) or
+    into (sign 1) `department` (an expression over the trigger's `old`/`new`)."""
+    tokens = "(m.tokens_in + m.tokens_out)"
+    head = f"m.account_id, g.grain, {bucket(dialect, 'm.created_at')}"
+    dept = f"coalesce({department}, 'none')"
+    source = f"FROM messages m, {GRAINS[dialect]} WHERE m.conversation_id = new.id AND m.agent_used IS NULL"
+    counts = _upsert("message_rollups", MESSAGE_KEY, {"messages": "", "tokens": "", "replies": ""}).format(
+        select=f"SELECT {head}, m.channel, m.role, {dept}, {sign} * count(*), {sign} * sum({tokens}), "
+        f"{sign} * sum(CASE WHEN {tokens} > 0 THEN 1 ELSE 0 END) {source} "
+        f"GROUP BY m.account_id, g.grain, 3, m.channel, m.role"
+    )
+    presence = _upsert("conversation_buckets", PRESENCE_KEY, {"messages": ""}).format(
+        select=f"SELECT {head}, m.conversation_id, m.channel, m.role, {dept}, {sign} * count(*) {source} "
+        f"GROUP BY m.account_id, g.grain, 3, m.conversation_id, m.channel, m.role"
+    )
+    return [counts, presence]
+
+
+def record_delta(dialect: Dialect, kind: str, row: str, sign: int, *, guard: bool) -> str:
+    k1, k2, value = {
+        "conversation": (f"{row}.channel", f"coalesce({row}.department, 'none')", "0"),
+        "contact": ("''", "''", "0"),
+        "lead": (f"{row}.source", f"{row}.status", f"{row}.value"),
+    }[kind]
+    where = f"WHERE EXISTS (SELECT 1 FROM accounts WHERE id = {row}.account_id)" if guard else ""
+    return _upsert("record_rollups", RECORD_KEY, {"n": "", "value": ""}).format(
+        select=f"SELECT {row}.account_id, '{kind}', {_day(dialect, f'{row}.created_at')}, {k1}, {k2}, "
+        f"{sign}, {sign} * {value} {where}" + ("" if guard else "WHERE 1 = 1")
+    )
+
+
+_RECORD_TABLES = {"conversation": "conversations", "contact": "contacts", "lead": "leads"}
+_RECORD_COLUMNS = {
+    "conversation": "channel, department, created_at",
+    "contact": "created_at",
+    "lead": "source, status, value, created_at",
+}
+_MESSAGE_COLUMNS = "account_id, conversation_id, role, channel, agent_used, tokens_in, tokens_out, created_at"
+
+
+def _sqlite_triggers() -> list[tuple[str, str]]:
+    """(name, CREATE TRIGGER statement) pairs for SQLite."""
+    d: Dialect = "sqlite"
+
+    def body(statements: list[str]) -> str:
+        return "BEGIN " + "; ".join(statements) + "; END"
+
+    out = [
+        ("rollup_messages_insert",
+         f"AFTER INSERT ON messages {body(message_delta(d, 'new', 1, guard=False))}"),
+        ("rollup_messages_delete",
+         f"AFTER DELETE ON messages {body(message_delta(d, 'old', -1, guard=True))}"),
+        (
+            "rollup_messages_update",
+            f"AFTER UPDATE OF {_MESSAGE_COLUMNS} ON messages "
+            + body(message_delta(d, "old", -1, guard=True) + message_delta(d, "new", 1, guard=False)),
+        ),
+        (
+            "rollup_conversations_department",
+            "AFTER UPDATE OF department ON conversations WHEN old.department IS NOT new.department "
+            + body(department_move(d, "old.department", -1) + department_move(d, "new.department", 1)),
+        ),
+        ("rollup_conversations_delete_messages", "BEFORE DELETE ON conversations "
+         "BEGIN DELETE FROM messages WHERE conversation_id = old.id; END"),
+    ]  # fmt: skip
+    for kind, table in _RECORD_TABLES.items():
+        out += [
+            (f"rollup_{table}_insert",
+             f"AFTER INSERT ON {table} {body([record_delta(d, kind, 'new', 1, guard=False)])}"),
+            (f"rollup_{table}_delete",
+             f"AFTER DELETE ON {table} {body([record_delta(d, kind, 'old', -1, guard=True)])}"),
+            (f"rollup_{table}_update",
+             f"AFTER UPDATE OF {_RECORD_COLUMNS[kind]} ON {table} "
+             + body([record_delta(d, kind, "old", -1, guard=True),
+                     record_delta(d, kind, "new", 1, guard=False)])),
+        ]  # fmt: skip
+    return out
+
+
+# One advisory lock per account, taken by the first rollup trigger of a transaction and held to
+# its end: counter rows are then always updated by one writer of the account at a time, so two
+# transactions touching the same counters in different orders wait instead of deadlocking.
+_PG_LOCK = (
+    "PERFORM pg_advisory_xact_lock(hashtextextended('rollups:' || "
+    "CASE WHEN TG_OP = 'DELETE' THEN OLD.account_id ELSE NEW.account_id END, 0));"
+)
+
+
+def _pg_function(name: str, branches: dict[str, list[str]], result: str = "NULL") -> str:
+    parts = []
+    for op, statements in branches.items():
+        parts.append(f"IF TG_OP = '{op}' THEN " + " ".join(s + ";" for s in statements) + " END IF;")
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {_PG_LOCK} "
+        + " ".join(parts)
+        + f" RETURN {result}; END $$"
+    )
+
+
+def _postgres_statements() -> list[str]:
+    d: Dialect = "postgresql"
+    out = [
+        _pg_function(
+            "rollup_messages",
+            {
+                "INSERT": message_delta(d, "new", 1, guard=False),
+                "DELETE": message_delta(d, "old", -1, guard=True),
+                "UPDATE": message_delta(d, "old", -1, guard=True) + message_delta(d, "new", 1, guard=False),
+            },
+        ),
+        "CREATE TRIGGER rollup_messages AFTER INSERT OR DELETE OR UPDATE OF "
+        f"{_MESSAGE_COLUMNS} ON messages FOR EACH ROW EXECUTE FUNCTION rollup_messages()",
+        _pg_function(
+            "rollup_conversations_department",
+            {"UPDATE": department_move(d, "old.department", -1) + department_move(d, "new.department", 1)},
+        ),
+        "CREATE TRIGGER rollup_conversations_department AFTER UPDATE OF department ON conversations "
+        "FOR EACH ROW WHEN (old.department IS DISTINCT FROM new.department) "
+        "EXECUTE FUNCTION rollup_conversations_department()",
+        _pg_function(
+            "rollup_conversations_delete_messages",
+            {"DELETE": ["DELETE FROM messages WHERE conversation_id = old.id"]},
+            "old",
+        ),
+        "CREATE TRIGGER rollup_conversations_delete_messages BEFORE DELETE ON conversations "
+        "FOR EACH ROW EXECUTE FUNCTION rollup_conversations_delete_messages()",
+    ]
+    for kind, table in _RECORD_TABLES.items():
+        out += [
+            _pg_function(
+                f"rollup_{table}",
+                {
+                    "INSERT": [record_delta(d, kind, "new", 1, guard=False)],
+                    "DELETE": [record_delta(d, kind, "old", -1, guard=True)],
+                    "UPDATE": [
+                        record_delta(d, kind, "old", -1, guard=True),
+                        record_delta(d, kind, "new", 1, guard=False),
+                    ],
+                },
+            ),
+            f"CREATE TRIGGER rollup_{table} AFTER INSERT OR DELETE OR UPDATE OF {_RECORD_COLUMNS[kind]} "
+            f"ON {table} FOR EACH ROW EXECUTE FUNCTION rollup_{table}()",
+        ]
+    return out
+
+
+def create_statements(dialect: str) -> list[str]:
+    if dialect == "sqlite":
+        return [f"CREATE TRIGGER {name} {rest}" for name, rest in _sqlite_triggers()]
+    if dialect == "postgresql":
+        return _postgres_statements()
+    return []
+
+
+def drop_statements(dialect: str) -> list[str]:
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {name}" for name, _ in _sqlite_triggers()]
+    if dialect == "postgresql":
+        tables = (
+            {"rollup_messages": "messages"}
+            | {
+                "rollup_conversations_department": "conversations",
+                "rollup_conversations_delete_messages": "conversations",
+            }
+            | {f"rollup_{t}": t for t in _RECORD_TABLES.values()}
+        )
+        return [f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table in tables.items()]
+    return []

@@ -1,0 +1,273 @@
+"""Rollup tables: per-account counters that analytics and the dashboard read instead of raw rows.
+
+- `message_rollups`: messages, tokens (in + out) and replies (messages with tokens) per UTC day
+  (`grain` "d", bucket `YYYY-MM-DD`) and hour ("h", `YYYY-MM-DDTHH`) by channel, role and
+  department (`agent_used`, else the conversation's department, else "none").
+- `conversation_buckets`: which conversations had messages in each bucket (by the same three
+  dimensions), so "distinct conversations per day" is a count over a few rows per conversation
+  instead of over its messages.
+- `record_rollups`: conversations (by channel and department), contacts, and leads (by source and
+  status, with their summed value) created per UTC day.
+- `conversations.message_count`: the number of messages of each conversation.
+
+The triggers of `rollup_triggers` keep all of them equal to a recount in the transaction of each
+write; `backfill` recomputes them from the raw tables (migration `0014_scale`, bulk loads).
+Rows whose counters fall to zero stay (readers filter `messages > 0` where it matters).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Integer, String, func, literal, select, text, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from frontdesk.storage.models import Base
+from frontdesk.storage.rollup_triggers import GRAINS, bucket
+
+
+class MessageRollup(Base):
+    __tablename__ = "message_rollups"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(13), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    department: Mapped[str] = mapped_column(String(32), primary_key=True)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ConversationBucket(Base):
+    __tablename__ = "conversation_buckets"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(13), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    department: Mapped[str] = mapped_column(String(32), primary_key=True)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RecordRollup(Base):
+    __tablename__ = "record_rollups"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # conversation | contact | lead
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    k1: Mapped[str] = mapped_column(String(32), primary_key=True)  # channel | "" | source
+    k2: Mapped[str] = mapped_column(String(32), primary_key=True)  # department | "" | status
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+def backfill_statements(dialect: str, where: str = "1 = 1") -> list[str]:
+    """INSERT ... SELECT statements adding the rows of `messages` (filtered by `where` over `m`),
+    and every conversation, contact and lead, to empty rollups; used by the migration."""
+    d = "sqlite" if dialect == "sqlite" else "postgresql"
+    grains = GRAINS[d]
+    day = "'%Y-%m-%d'" if d == "sqlite" else "'YYYY-MM-DD'"
+    tokens = "(m.tokens_in + m.tokens_out)"
+    dept = "coalesce(m.agent_used, c.department, 'none')"
+    source = f"FROM messages m JOIN conversations c ON c.id = m.conversation_id, {grains} WHERE {where}"
+    b = bucket(d, "m.created_at")
+    return [
+        "INSERT INTO message_rollups (account_id, grain, bucket, channel, role, department, "
+        f"messages, tokens, replies) SELECT m.account_id, g.grain, {b}, m.channel, m.role, {dept}, "
+        f"count(*), sum({tokens}), sum(CASE WHEN {tokens} > 0 THEN 1 ELSE 0 END) {source} "
+        "GROUP BY m.account_id, g.grain, 3, m.channel, m.role, 6",
+        "INSERT INTO conversation_buckets (account_id, grain, bucket, conversation_id, channel, role, "
+        f"department, messages) SELECT m.account_id, g.grain, {b}, m.conversation_id, m.channel, m.role, "
+        f"{dept}, count(*) {source} "
+        "GROUP BY m.account_id, g.grain, 3, m.conversation_id, m.channel, m.role, 7",
+        "UPDATE conversations SET message_count = (SELECT count(*) FROM messages m "
+        "WHERE m.conversation_id = conversations.id)",
+        "INSERT INTO record_rollups (account_id, kind, day, k1, k2, n, value) SELECT account_id, "
+        f"'conversation', {bucket(d, 'created_at', day)}, channel, coalesce(department, 'none'), count(*), 0 "
+        "FROM conversations GROUP BY account_id, 3, channel, 5",
+        "INSERT INTO record_rollups (account_id, kind, day, k1, k2, n, value) SELECT account_id, "
+        f"'contact', {bucket(d, 'created_at', day)}, '', '', count(*), 0 "
+        "FROM contacts GROUP BY account_id, 3",
+        "INSERT INTO record_rollups (account_id, kind, day, k1, k2, n, value) SELECT account_id, "
+        f"'lead', {bucket(d, 'created_at', day)}, source, status, count(*), sum(value) "
+        "FROM leads GROUP BY account_id, 3, source, status",
+    ]
+
+
+async def rebuild(conn: AsyncConnection) -> None:
+    """Empty and recompute every rollup from the raw tables (in the caller's transaction)."""
+    for table in ("message_rollups", "conversation_buckets", "record_rollups"):
+        await conn.execute(text(f"DELETE FROM {table}"))
+    for statement in backfill_statements(conn.dialect.name):
+        await conn.execute(text(statement))
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+MESSAGE_VALUES = {"messages_sent": MessageRollup.messages, "tokens_used": MessageRollup.tokens}
+RECORD_KINDS = {
+    "contacts_created": ("contact", {}),
+    "leads_created": ("lead", {"source": "k1", "status": "k2"}),
+}
+_DIMENSIONS = {
+    "channel": MessageRollup.channel,
+    "role": MessageRollup.role,
+    "department": MessageRollup.department,
+}
+
+
+def bucket_key(at: datetime, grain: str) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d" if grain == "d" else "%Y-%m-%dT%H")
+
+
+def aligned(at: datetime, grain: str) -> bool:
+    """Whether `at` starts a UTC day (grain "d") or hour ("h"): rollups answer whole buckets only."""
+    at = at.astimezone(UTC)
+    return at.minute == at.second == at.microsecond == 0 and (grain == "h" or at.hour == 0)
+
+
+def _message_where(
+    account_id: str, grain: str, start: datetime, end: datetime, filters: dict[str, str]
+) -> list[Any]:
+    conds = [
+        MessageRollup.account_id == account_id,
+        MessageRollup.grain == grain,
+        MessageRollup.bucket >= bucket_key(start, grain),
+        MessageRollup.bucket < bucket_key(end, grain),
+    ]
+    return conds + [_DIMENSIONS[k] == v for k, v in filters.items()]
+
+
+async def message_series(
+    session: AsyncSession, metric: str, account_id: str, span: tuple[datetime, datetime], grain: str,
+    filters: dict[str, str],
+) -> dict[str, tuple[int, int | None]]:  # fmt: skip
+    """{bucket: (total, count)} of messages_sent (count: distinct conversations) or tokens_used
+    (count: replies with tokens), for buckets with messages."""
+    value = func.sum(MESSAGE_VALUES[metric])
+    count: Any = func.sum(MessageRollup.replies)
+    where = _message_where(account_id, grain, *span, filters)
+    rows = await session.execute(
+        select(MessageRollup.bucket, value, count)
+        .where(*where)
+        .group_by(MessageRollup.bucket)
+        .having(func.sum(MessageRollup.messages) > 0)
+    )
+    found = {b: (int(v or 0), int(n or 0)) for b, v, n in rows.all()}
+    if metric == "messages_sent":
+        cb = ConversationBucket
+        conds = [
+            cb.account_id == account_id,
+            cb.grain == grain,
+            cb.bucket >= bucket_key(span[0], grain),
+            cb.bucket < bucket_key(span[1], grain),
+            cb.messages > 0,
+            *[getattr(cb, k) == v for k, v in filters.items()],
+        ]
+        distinct = await session.execute(
+            select(cb.bucket, func.count(cb.conversation_id.distinct())).where(*conds).group_by(cb.bucket)
+        )
+        found = {b: (found.get(b, (0, 0))[0], int(n)) for b, n in distinct.all()}
+    return found
+
+
+async def message_breakdown(
+    session: AsyncSession, metric: str, account_id: str, span: tuple[datetime, datetime], grain: str,
+    filters: dict[str, str],
+) -> dict[str, dict[str, int]]:  # fmt: skip
+    """{dimension: {value: total}}: the three dimensions in one statement (UNION ALL)."""
+    where = _message_where(account_id, grain, *span, filters)
+    parts = [
+        select(literal(name).label("dim"), column.label("key"), func.sum(MESSAGE_VALUES[metric]).label("v"))
+        .where(*where)
+        .group_by(column)
+        .having(func.sum(MessageRollup.messages) > 0)
+        for name, column in _DIMENSIONS.items()
+    ]
+    out: dict[str, dict[str, int]] = {name: {} for name in _DIMENSIONS}
+    for dim, key, value in (await session.execute(union_all(*parts))).all():
+        out[dim][str(key)] = int(value or 0)
+    return {dim: dict(sorted(values.items())) for dim, values in out.items()}
+
+
+def _record_where(
+    metric: str, account_id: str, span: tuple[datetime, datetime], filters: dict[str, str]
+) -> list[Any]:
+    kind, dims = RECORD_KINDS[metric]
+    conds = [
+        RecordRollup.account_id == account_id,
+        RecordRollup.kind == kind,
+        RecordRollup.day >= bucket_key(span[0], "d"),
+        RecordRollup.day < bucket_key(span[1], "d"),
+    ]
+    return conds + [getattr(RecordRollup, dims[k]) == v for k, v in filters.items()]
+
+
+async def record_series(
+    session: AsyncSession,
+    metric: str,
+    account_id: str,
+    span: tuple[datetime, datetime],
+    filters: dict[str, str],
+) -> dict[str, tuple[int, int | None]]:
+    rows = await session.execute(
+        select(RecordRollup.day, func.sum(RecordRollup.n))
+        .where(*_record_where(metric, account_id, span, filters))
+        .group_by(RecordRollup.day)
+        .having(func.sum(RecordRollup.n) > 0)
+    )
+    return {d: (int(n), None) for d, n in rows.all()}
+
+
+async def record_breakdown(
+    session: AsyncSession,
+    metric: str,
+    account_id: str,
+    span: tuple[datetime, datetime],
+    filters: dict[str, str],
+) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for name, key in RECORD_KINDS[metric][1].items():
+        column = getattr(RecordRollup, key)
+        rows = await session.execute(
+            select(column, func.sum(RecordRollup.n))
+            .where(*_record_where(metric, account_id, span, filters))
+            .group_by(column)
+            .having(func.sum(RecordRollup.n) > 0)
+            .order_by(column)
+        )
+        out[name] = {str(k): int(n) for k, n in rows.all()}
+    return out
+
+
+async def record_totals(
+    session: AsyncSession, account_id: str, kind: str, key: str, since: str | None = None
+) -> dict[str, tuple[int, float]]:
+    """{k1 or k2: (n, value)} of one record kind over every day (or days >= `since`)."""
+    column = getattr(RecordRollup, key)
+    conds = [RecordRollup.account_id == account_id, RecordRollup.kind == kind]
+    if since is not None:
+        conds.append(RecordRollup.day >= since)
+    rows = await session.execute(
+        select(column, func.sum(RecordRollup.n), func.sum(RecordRollup.value))
+        .where(*conds)
+        .group_by(column)
+        .having(func.sum(RecordRollup.n) > 0)
+    )
+    return {str(k): (int(n), float(v or 0.0)) for k, n, v in rows.all()}
+
+
+async def message_totals(session: AsyncSession, account_id: str, since: str | None = None) -> tuple[int, int]:
+    """(messages, tokens) of the account over every day (or days >= `since`)."""
+    conds = [MessageRollup.account_id == account_id, MessageRollup.grain == "d"]
+    if since is not None:
+        conds.append(MessageRollup.bucket >= since)
+    row = (
+        await session.execute(
+            select(func.sum(MessageRollup.messages), func.sum(MessageRollup.tokens)).where(*conds)
+        )
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0)
