@@ -24,7 +24,7 @@ from frontdesk.storage.db import Database
 from frontdesk.storage.ids import new_id
 from frontdesk.storage.models import Membership, User
 from frontdesk.types import ROLE_PERMISSIONS, Role
-from tests.conftest import _settings
+from tests.conftest import _settings, demo_identity
 
 # One call per tool family; a family's tool is called when the registry has it.
 FAMILY_CALLS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -74,6 +74,20 @@ async def new_key(db: Database, identity: Identity, name: str = "test key") -> t
     async with db.session() as s:
         created = await create_api_key(s, identity, name)
     return created.row.id, created.key
+
+
+def demo_key(settings: Settings) -> str:
+    """A new API key of the demo account's owner in the store of `settings` (made before or after
+    its server started)."""
+
+    async def make() -> str:
+        db = Database(settings.resolved_database_url)
+        try:
+            return (await new_key(db, await demo_identity(db)))[1]
+        finally:
+            await db.close()
+
+    return asyncio.run(make())
 
 
 @asynccontextmanager

@@ -12,8 +12,8 @@ cancels them (nothing is written) and says so.
 
 Partial: the waiting state and the checkpoints live in this process's memory (`InMemorySaver`), so
 a restart or another replica forgets a pending approval (the next message is then a new turn).
-The setting is stored in `account_settings.settings["approve_writes"]`; `set_approval` changes it
-(no REST field for it yet).
+The setting is stored in `account_settings.settings["approve_writes"]`; `PUT /accounts/{id}` with
+`approve_writes` changes it (as does `set_approval`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any, Literal
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.runtime import Runtime
-from langgraph.types import Command, interrupt
+from langgraph.types import Command, Overwrite, interrupt
 from sqlalchemy import select
 
 from frontdesk.agent.events import TextDelta
@@ -83,20 +83,22 @@ def writes_in(calls: tuple[ToolCall, ...] | list[ToolCall], registry: ToolRegist
 
 async def approve(state: dict[str, Any], runtime: Runtime[Any]) -> dict[str, Any]:
     """The graph node: interrupt for the write calls of the last assistant message; on resume,
-    "yes" goes on to the tools, anything else answers every call with a cancellation."""
+    "yes" goes on to the tools, anything else answers every call with a cancellation. The resumed
+    run is a new turn: what the asking turn showed, spent and logged (stored with it) starts over."""
     last: ChatMessage = state["messages"][-1]
     writes = writes_in(last.tool_calls, runtime.context.registry)
     if not writes:
         return {}
     answer = interrupt({"question": describe(writes), "tools": [c.name for c in writes]})
+    new_turn: dict[str, Any] = {"shown": Overwrite([]), "usage": Overwrite({}), "tool_log": Overwrite([])}
     if is_yes(str(answer)):
-        return {}
+        return new_turn
     runtime.stream_writer(TextDelta(CANCELLED))
     results = [
         ChatMessage("tool", "Cancelled by the user: not run.", tool_call_id=c.id, name=c.name)
         for c in last.tool_calls
     ]
-    return {"messages": results, "final_text": CANCELLED}
+    return new_turn | {"messages": results, "final_text": CANCELLED}
 
 
 def after_approve(state: dict[str, Any]) -> Literal["tools", "__end__"]:

@@ -23,7 +23,7 @@ from frontdesk.agent.account_agents import layered_departments
 from frontdesk.agent.approval import Approvals
 from frontdesk.agent.departments import Department, load_departments, load_router_prompt
 from frontdesk.agent.events import AgentEvent, Done, Failed, TextDelta
-from frontdesk.agent.graph import TurnDeps, build_graph
+from frontdesk.agent.graph import PARAGRAPH, TurnDeps, build_graph
 from frontdesk.agent.history import stored_tool_calls, stored_tool_results, to_chat_messages
 from frontdesk.agent.memory import fit_history, history_row_limit
 from frontdesk.agent.model import ChatMessage, ChatModel, ImagePart
@@ -147,8 +147,10 @@ class Agent:
                     else:
                         state = chunk
                 if config is not None and (question := await self.approvals.question(conv.id, config)):
+                    shown = "".join(state.get("shown", []))
+                    question = f"{PARAGRAPH}{question}" if shown else question
                     yield TextDelta(question)  # the turn ends asking; the next message answers
-                    state = state | {"final_text": "".join(state.get("shown", [])) + question}
+                    state = state | {"final_text": shown + question}
         except TimeoutError:
             yield Failed(f"The turn took longer than {self.settings.turn_timeout_seconds:g} s", "timeout")
             return

@@ -7,8 +7,8 @@ passes as `responses=` to document the statuses it can answer with.
 (`ValidationErrorOut`: `detail`, `code: "validation_error"`, `errors`) instead of FastAPI's
 `HTTPValidationError`, and an operation that takes a body also answers 400 when the body cannot be
 read (JSON that is not UTF-8 or not JSON, broken multipart). `event_stream(...)` documents an SSE
-answer as `text/event-stream`. Operations listed in `openapi_examples.json` get a request and a
-response example.
+answer as `text/event-stream`. Each operation gets the request and response example of
+`openapi_examples.json`; the few that cannot have one are in `WITHOUT_EXAMPLE`, with the reason.
 """
 
 from __future__ import annotations
@@ -41,6 +41,11 @@ _HEADERS = {
 }
 _REF = "#/components/schemas/"
 _EXAMPLES = Path(__file__).with_name("openapi_examples.json")
+WITHOUT_EXAMPLE = {  # operations with a body to show but not all its examples: why
+    "GET /files/{file_id}": "the bytes of an uploaded file, of whatever type it was",
+    "POST /chat/send-url": "no request example: the server would fetch its URL, and the API fuzzer "
+    "(tests/api/test_openapi_schemathesis.py) sends every request example",
+}
 
 
 class ErrorOut(BaseModel):
@@ -124,12 +129,24 @@ def _document_framework_errors(doc: dict[str, Any]) -> None:
 
 def load_examples() -> dict[str, dict[str, Any]]:
     """`openapi_examples.json`: `"METHOD /path": {"request": ..., "response": ...}`, captured from
-    a demo server's real answers (ids and timestamps as the server makes them; secrets replaced)."""
+    a demo server's real answers (ids and timestamps as the server makes them; secrets replaced,
+    long lists cut to two items). A stream's `response` is one event where the document describes
+    one (`event_stream`), else a few frames as text; an XML or Prometheus answer's is its text."""
     return json.loads(_EXAMPLES.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
+def example_media(operation: dict[str, Any]) -> dict[str, Any] | None:
+    """Where an operation's response example goes: its first 2xx answer's JSON, or else its only
+    other media type (an SSE event, CSV, XML, Prometheus text); None when it answers no body."""
+    ok = sorted(s for s in operation.get("responses", {}) if s.startswith("2"))
+    content: dict[str, Any] = operation["responses"][ok[0]].get("content", {}) if ok else {}
+    if "application/json" in content:
+        return content["application/json"]  # type: ignore[no-any-return]
+    return next(iter(content.values()), None) if len(content) == 1 else None
+
+
 def _document_examples(doc: dict[str, Any]) -> None:
-    """Each listed operation's JSON request body and first 2xx JSON answer get their example."""
+    """Each listed operation's JSON request body and first 2xx answer get their example."""
     for name, example in load_examples().items():
         method, _, path = name.partition(" ")
         operation = doc.get("paths", {}).get(path, {}).get(method.lower())
@@ -137,10 +154,8 @@ def _document_examples(doc: dict[str, Any]) -> None:
             continue  # a route that is gone; tests/api/test_openapi_document.py says so
         if "request" in example and (body := operation.get("requestBody", {}).get("content", {})):
             body.get("application/json", {})["example"] = example["request"]
-        ok = sorted(s for s in operation.get("responses", {}) if s.startswith("2"))
-        content = operation["responses"][ok[0]].get("content", {}) if ok else {}
-        if "response" in example and "application/json" in content:
-            content["application/json"]["example"] = example["response"]
+        if "response" in example and (media := example_media(operation)) is not None:
+            media["example"] = example["response"]
 
 
 def install(app: FastAPI) -> None:

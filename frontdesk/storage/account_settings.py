@@ -130,9 +130,11 @@ async def update_account(
     name: str | None,
     company: str | None,
     timezone: str | None = None,
+    approve_writes: bool | None = None,
 ) -> dict[str, Any]:
-    """Rename the account, set its company or its time zone (the default of its scheduled jobs);
-    the Owner and Admins may (`can_manage_team`)."""
+    """Rename the account, set its company, its time zone (the default of its scheduled jobs) or
+    `approve_writes` (chat, SMS and Teams ask before writing: `agent/approval.py`); the Owner and
+    Admins may (`can_manage_team`)."""
     if timezone is not None:
         check_timezone(timezone)
 
@@ -145,15 +147,28 @@ async def update_account(
             extra = AccountSettings(account_id=account_id, company=None, settings={})
             s.add(extra)
         settings = dict(extra.settings or {})
-        before = {"name": account.name, "company": extra.company, "timezone": settings.get("timezone")}
+        before = {
+            "name": account.name,
+            "company": extra.company,
+            "timezone": settings.get("timezone"),
+            "approve_writes": settings.get("approve_writes"),
+        }
         if name is not None:
             account.name = name
         if company is not None:
             extra.company = company
         if timezone is not None:
-            extra.settings = settings | {"timezone": timezone}
+            settings["timezone"] = timezone
+        if approve_writes is not None:
+            settings["approve_writes"] = approve_writes
+        extra.settings = settings
         extra.updated_at = utcnow()
-        after = {"name": account.name, "company": extra.company, "timezone": timezone or before["timezone"]}
+        after = {
+            "name": account.name,
+            "company": extra.company,
+            "timezone": settings.get("timezone"),
+            "approve_writes": settings.get("approve_writes"),
+        }
         audit.record(
             s,
             account_id=account_id,
@@ -168,6 +183,7 @@ async def update_account(
             "name": account.name,
             "company": extra.company,
             "timezone": after["timezone"],
+            "approve_writes": after["approve_writes"],
             "updated_at": iso(extra.updated_at),
         }
 

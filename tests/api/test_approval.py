@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from frontdesk.agent.approval import approval_enabled, set_approval
+from frontdesk.agent.approval import approval_enabled
 from frontdesk.config import Settings
 from frontdesk.storage.db import Database
 from tests.api.jobs_support import job_settings
@@ -95,7 +95,11 @@ def test_with_the_setting_off_writes_run_at_once(server: tuple[httpx.Client, Set
     tokens = register(client, "Quick")
     headers = auth(tokens)
     account_id = str(tokens["account"]["account_id"])  # type: ignore[index]
-    on_db(settings, lambda db: set_approval(db, account_id, False))
+    r = client.put(f"/accounts/{account_id}", json={"approve_writes": False}, headers=headers)
+    assert r.status_code == 200 and r.json()["approve_writes"] is False, r.text
+    assert (
+        client.get(f"/accounts/{account_id}", headers=headers).json()["settings"]["approve_writes"] is False
+    )
     conv = client.post("/chat/conversations", json={}, headers=headers).json()["conversation_id"]
     _, tools = say(client, headers, conv, "Create a lead named Cy Quick")
     assert tools == ["create_lead"] and len(leads_named(client, headers, "Cy Quick")) == 1

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,9 +14,8 @@ import mcp_types as types
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from frontdesk.storage.db import Database
-from tests.conftest import demo_identity, register, serve
-from tests.mcp_support import connect, module_settings, new_key
+from tests.conftest import register, serve
+from tests.mcp_support import connect, demo_key, module_settings
 
 
 @dataclass(frozen=True)
@@ -31,17 +29,10 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     settings = module_settings(tmp_path_factory, "mcp_features")
 
-    async def key() -> str:
-        db = Database(settings.resolved_database_url)
-        try:
-            return (await new_key(db, await demo_identity(db)))[1]
-        finally:
-            await db.close()
-
     with serve(settings) as url:
         with httpx.Client(base_url=url, timeout=30) as http:
             stranger = register(http, "Stranger")
-        yield Server(url, asyncio.run(key()), str(stranger["access_token"]))
+        yield Server(url, demo_key(settings), str(stranger["access_token"]))
 
 
 def payload(result: types.ReadResourceResult) -> Any:

@@ -4,7 +4,6 @@ is called once through the real `mcp` client (which validates too) on a real ser
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,10 +12,9 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator
 
-from frontdesk.storage.db import Database
 from frontdesk.storage.demo import DEMO_EMAIL
-from tests.conftest import demo_identity, serve
-from tests.mcp_support import connect, module_settings, new_key
+from tests.conftest import serve
+from tests.mcp_support import connect, demo_key, module_settings
 
 # (readOnly, destructive, idempotent, openWorld) for a few tools whose hints matter most.
 EXPECTED_HINTS = {
@@ -42,20 +40,13 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     settings = module_settings(tmp_path_factory, "mcp_outputs")
 
-    async def key() -> str:
-        db = Database(settings.resolved_database_url)
-        try:
-            return (await new_key(db, await demo_identity(db)))[1]
-        finally:
-            await db.close()
-
     with serve(settings) as url, httpx.Client(base_url=url, timeout=30) as http:
         login = http.post("/auth/login", json={"email": DEMO_EMAIL, "password": "frontdesk-demo"})
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         helper = {"name": "Tag via MCP", "helper_type": "tag_it", "config": {"tag_name": "mcp"}}
         created = http.post("/helpers", headers=headers, json=helper)
         assert created.status_code == 201, created.text
-        yield Server(url, asyncio.run(key()), created.json()["helper_id"])
+        yield Server(url, demo_key(settings), created.json()["helper_id"])
 
 
 async def test_every_tool_has_a_title_hints_described_parameters_and_an_output_schema(server: Server) -> None:

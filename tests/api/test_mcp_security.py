@@ -3,16 +3,14 @@ RFC 9728 protected-resource metadata, and the 401 challenge that links to it."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
-from frontdesk.storage.db import Database
-from tests.conftest import demo_identity, serve
-from tests.mcp_support import module_settings, new_key
+from tests.conftest import serve
+from tests.mcp_support import demo_key, module_settings
 
 INITIALIZE = {
     "jsonrpc": "2.0",
@@ -48,15 +46,8 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     settings = module_settings(tmp_path_factory, "mcp_security", allowed_hosts=EXTRA_HOST)
 
-    async def key() -> str:
-        db = Database(settings.resolved_database_url)
-        try:
-            return (await new_key(db, await demo_identity(db)))[1]
-        finally:
-            await db.close()
-
     with serve(settings) as url:
-        yield Server(url, asyncio.run(key()))
+        yield Server(url, demo_key(settings))
 
 
 def test_a_rebound_host_is_refused_with_or_without_a_credential(server: Server) -> None:

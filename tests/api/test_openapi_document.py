@@ -1,7 +1,8 @@
 """The OpenAPI document tells the truth about shapes: every operation names its success body, errors
 are `{detail, code}` (422 adds `errors`), the SSE routes are `text/event-stream`. A new route without
-a response model, or with FastAPI's default 422 body, or without a description, fails here; and the
-docs pages load nothing from another origin."""
+a response model, or with FastAPI's default 422 body, or without a description, or without examples
+of its JSON body and its answer that match their schemas, fails here; and the docs pages load nothing
+from another origin."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from frontdesk.api.app import create_app
-from frontdesk.api.openapi import load_examples
+from frontdesk.api.openapi import WITHOUT_EXAMPLE, example_media, load_examples
 from tests.conftest import _settings
 
 SSE_OPERATIONS = [
@@ -165,24 +166,47 @@ def test_every_operation_has_a_description(document: dict[str, Any]) -> None:
     assert not undescribed, f"{len(undescribed)} operations without a description:\n" + "\n".join(undescribed)
 
 
+def _example_places(operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The media objects an operation's example must fill: its JSON request body, and the answer
+    `example_media` picks (JSON, an SSE event, text), if it has a body."""
+    places = {}
+    if request := operation.get("requestBody", {}).get("content", {}).get("application/json"):
+        places["request"] = request
+    if (response := example_media(operation)) is not None:
+        places["response"] = response
+    return places
+
+
+def test_every_operation_has_its_examples(document: dict[str, Any]) -> None:
+    """A JSON body and a 2xx body each have an example; only `WITHOUT_EXAMPLE` says why not."""
+    examples = load_examples()
+    missing = []
+    for name, operation in _operations(document):
+        lacking = [part for part in _example_places(operation) if part not in examples.get(name, {})]
+        if lacking and name not in WITHOUT_EXAMPLE:
+            missing.append(f"{name}: no {' or '.join(lacking)} example")
+        if not lacking and name in WITHOUT_EXAMPLE:
+            missing.append(f"{name}: has its examples, so it leaves WITHOUT_EXAMPLE")
+    assert not missing, f"{len(missing)} operations:\n" + "\n".join(missing)
+
+
 def test_examples_name_real_operations_and_match_their_schemas(document: dict[str, Any]) -> None:
     from jsonschema import Draft202012Validator
 
-    examples = load_examples()
-    assert len(examples) >= 50  # of ~150 operations: the rest have none yet
     problems = []
-    for name, example in examples.items():
+    for name, example in load_examples().items():
         method, _, path = name.partition(" ")
         operation = document["paths"].get(path, {}).get(method.lower())
         if operation is None:
             problems.append(f"{name}: no such operation")
             continue
-        ok = sorted(s for s in operation["responses"] if s.startswith("2"))[0]
-        places = [("response", operation["responses"][ok]["content"]["application/json"])]
-        if "request" in example:
-            places.append(("request", operation["requestBody"]["content"]["application/json"]))
-        for part, media in places:
-            assert media["example"] == example[part], f"{name}: {part} example not in the document"
+        places = _example_places(operation)
+        for part in example:
+            if part not in places:
+                problems.append(f"{name}: {part} example, but no {part} body to show it")
+                continue
+            media = places[part]
+            assert media.get("example") == example[part], f"{name}: {part} example not in the document"
             schema = media["schema"] | {"components": document["components"]}
             for error in Draft202012Validator(schema).iter_errors(media["example"]):
                 problems.append(f"{name} {part}: {error.json_path}: {error.message}")

@@ -26,24 +26,12 @@ from frontdesk.agent.offline import compose, talk
 from frontdesk.agent.offline.attachments import answer_from_context
 from frontdesk.agent.offline.followup import plan_turn
 from frontdesk.agent.offline.planner import CAPABILITIES, Plan
-from frontdesk.agent.offline.steps import next_round, rounds_after, unfinished
+from frontdesk.agent.offline.steps import next_round, result_data, rounds_after, unfinished
 from frontdesk.agent.offline.writer import write_answer
 
 
 def _today() -> date:
     return datetime.now(UTC).date()
-
-
-def _result_data(msg: ChatMessage) -> tuple[Any, str | None]:
-    """(data, error) of a tool message; errors are sent as content starting with 'Error:'."""
-    if msg.content.startswith("Error:"):
-        return None, msg.content.removeprefix("Error:").strip()
-    if msg.data is not None:
-        return msg.data, None
-    try:
-        return json.loads(msg.content), None
-    except ValueError:
-        return msg.content, None
 
 
 class OfflineModel:
@@ -76,7 +64,7 @@ class OfflineModel:
         if not results:
             return ToolCall(id=f"call_{len(messages)}_{p.tool}", name=p.tool, arguments=p.arguments)
         last = results[-1]
-        data, error = _result_data(last)
+        data, error = result_data(last)
         if p.then_tool and last.name == p.tool and error is None:
             return self._then(p, data, available, len(messages))
         return write_answer(Plan(last.name, p.arguments, p.intent, p.label), last.name or "", data, error)

@@ -30,7 +30,8 @@ class Outcome:
     label: str = ""
 
 
-def _data(msg: ChatMessage) -> tuple[Any, str | None]:
+def result_data(msg: ChatMessage) -> tuple[Any, str | None]:
+    """(data, error) of a tool message; errors are sent as content starting with 'Error:'."""
     if msg.content.startswith("Error:"):
         return None, msg.content.removeprefix("Error:").strip()
     if msg.data is not None:
@@ -51,7 +52,7 @@ def rounds_after(messages: list[ChatMessage], start: int) -> list[list[Outcome]]
             calls = {c.id: c for c in msg.tool_calls}
         elif msg.role == "tool" and rounds:
             call = calls.get(msg.tool_call_id or "")
-            data, error = _data(msg)
+            data, error = result_data(msg)
             args = call.arguments if call else {}
             rounds[-1].append(Outcome(msg.name or (call.name if call else ""), args, data, error))
     return rounds

@@ -30,6 +30,10 @@ class AccountUpdate(BaseModel):
         max_length=64,
         description="IANA zone, e.g. Europe/Lisbon: the default of scheduled jobs",
     )
+    approve_writes: bool | None = Field(
+        default=None,
+        description="Chat, SMS and Teams ask for a yes before a write tool runs (unset: on, except the demo)",
+    )
 
 
 class AccountSwitch(BaseModel):
@@ -115,10 +119,10 @@ async def get_account(
 async def update_account(
     account_id: AccountId, body: AccountUpdate, identity: CurrentIdentity, services: ServicesDep
 ) -> dict[str, Any]:
-    """Rename the account, set its company or its time zone, which scheduled jobs created without
-    one use (needs `can_manage_team`; an unknown zone is 400)."""
-    if body.name is None and body.company is None and body.timezone is None:
-        raise Invalid("Give name, company or timezone")
+    """Rename the account, set its company, its time zone (which scheduled jobs created without one
+    use; an unknown zone is 400) or `approve_writes` (needs `can_manage_team`)."""
+    if body.model_dump(exclude_none=True) == {}:
+        raise Invalid("Give name, company, timezone or approve_writes")
     return await store.update_account(
         services.db,
         account_id,
@@ -126,4 +130,5 @@ async def update_account(
         name=body.name,
         company=body.company,
         timezone=body.timezone,
+        approve_writes=body.approve_writes,
     )

@@ -79,6 +79,7 @@ class AccountUpdated(Public):
     name: str
     company: str | None
     timezone: str | None
+    approve_writes: bool | None
     updated_at: Timestamp
 
 

@@ -132,22 +132,24 @@ def period(date_range: str, start_date: date | None, end_date: date | None) -> D
     return metrics.date_range(None, end_date, default_days=RANGES[date_range])
 
 
+RangeName = Annotated[
+    Literal["7_days", "14_days", "30_days", "90_days"],
+    Field(description="The period ending on end_date: 7, 14, 30 or 90 days."),
+]
+Platforms = Annotated[
+    list[InsightPlatform] | None,
+    Field(description="google_ads, meta_ads, ga4; omit for every connected one."),
+]
+EndDate = Annotated[date | None, Field(description="Last day of the period (default: today, UTC).")]
+StartDate = Annotated[date | None, Field(description="Overrides date_range: the period's first day.")]
+
+
 async def quick_insights(
     ctx: ToolContext,
-    date_range: Annotated[
-        Literal["7_days", "14_days", "30_days", "90_days"],
-        Field(description="The period ending on end_date: 7, 14, 30 or 90 days."),
-    ] = "30_days",
-    platforms: Annotated[
-        list[InsightPlatform] | None,
-        Field(description="google_ads, meta_ads, ga4; omit for every connected one."),
-    ] = None,
-    end_date: Annotated[
-        date | None, Field(description="Last day of the period (default: today, UTC).")
-    ] = None,
-    start_date: Annotated[
-        date | None, Field(description="Overrides date_range: the period's first day.")
-    ] = None,
+    date_range: RangeName = "30_days",
+    platforms: Platforms = None,
+    end_date: EndDate = None,
+    start_date: StartDate = None,
 ) -> dict[str, Any]:
     """Instant facts about marketing performance: spend, clicks, CTR, CPC, conversions, CPA, ROAS
     and website sessions, each with its trend and change against the previous period."""
@@ -188,20 +190,10 @@ async def marketing_advice(
             "recommendation of each."
         ),
     ] = "summary",
-    date_range: Annotated[
-        Literal["7_days", "14_days", "30_days", "90_days"],
-        Field(description="The period ending on end_date: 7, 14, 30 or 90 days."),
-    ] = "30_days",
-    platforms: Annotated[
-        list[InsightPlatform] | None,
-        Field(description="google_ads, meta_ads, ga4; omit for every connected one."),
-    ] = None,
-    end_date: Annotated[
-        date | None, Field(description="Last day of the period (default: today, UTC).")
-    ] = None,
-    start_date: Annotated[
-        date | None, Field(description="Overrides date_range: the period's first day.")
-    ] = None,
+    date_range: RangeName = "30_days",
+    platforms: Platforms = None,
+    end_date: EndDate = None,
+    start_date: StartDate = None,
 ) -> dict[str, Any]:
     """Marketing advice from the ad data: which campaigns to pause or cut, where to shift budget
     and what to watch, each naming the campaign, the numbers behind it and the expected effect."""
