@@ -93,7 +93,11 @@ async def test_search_is_driven_by_the_full_text_index(db: Database, account: An
         async with db.session() as s:
             hits, total = await search_messages(s, parse_query("order"), scope, limit=20, offset=0)
     assert total == 1 and len(hits) == 1
-    [(sql, plan)] = [(q, p) for q, p in await plans(db, seen) if "score" in q]
+    # On PostgreSQL the join order is the planner's bet on statistics (a database shared by a whole
+    # test run has few messages per conversation, so walking the conversation index looks cheap):
+    # with nested loops priced out too, the only way to the rows the query shape leaves is the
+    # full-text index, which is what is pinned here.
+    [(sql, plan)] = [(q, p) for q, p in await plans(db, seen, "nestloop") if "score" in q]
     if db.is_sqlite:
         lines = plan.splitlines()
         assert "SCAN f VIRTUAL TABLE" in lines[0], plan  # the FTS5 table first, newest rowids first
