@@ -18,7 +18,7 @@ from frontdesk.api.openapi import errors
 from frontdesk.api.schemas.auth import AccessToken, Me, TokenPair
 from frontdesk.errors import Unauthenticated
 from frontdesk.security import create_access_token, decode_access_token
-from frontdesk.storage import accounts, audit, teams
+from frontdesk.storage import accounts, audit, invitations
 from frontdesk.storage.accounts import Identity
 from frontdesk.storage.apikeys import looks_like_api_key
 from frontdesk.storage.ids import iso
@@ -111,7 +111,7 @@ async def register(body: RegisterIn, services: ServicesDep, tasks: BackgroundTas
             company=body.company,
             phone_number=body.phone_number,
         )
-    await teams.accept_invitations(services.db, identity.user.id, identity.user.email)  # invited: joins
+    await invitations.accept_invitations(services.db, identity.user.id, identity.user.email)  # invited: joins
     smtp = services.settings.smtp_url is not None
     send_later(tasks, services, await accounts.queue_welcome(services.db, identity, smtp=smtp))
     return await _tokens(services, identity)

@@ -23,7 +23,7 @@ from frontdesk.api.openapi import errors
 from frontdesk.api.routes.accounts import tokens_for
 from frontdesk.api.routes.auth import Email
 from frontdesk.api.routes.team import actor
-from frontdesk.api.schemas.team import (
+from frontdesk.api.schemas.tenants import (
     InviteAccepted,
     InviteDetails,
     TenantCreated,
@@ -39,7 +39,7 @@ from frontdesk.api.schemas.team import (
     TenantSwitched,
 )
 from frontdesk.config import Settings
-from frontdesk.storage import account_settings, teams, workspaces
+from frontdesk.storage import account_settings, invitations, teams, workspaces
 from frontdesk.storage.files import files_dir
 from frontdesk.storage.ids import iso
 from frontdesk.storage.lake.store import Lake
@@ -135,7 +135,7 @@ async def switch_tenant(
 async def my_pending_invites(identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
     """Invitations waiting for the signed-in user's email."""
     async with services.db.session() as s:
-        return {"invites": await teams.pending_for_email(s, identity.user.email)}
+        return {"invites": await invitations.pending_for_email(s, identity.user.email)}
 
 
 @router.get("/invites/{invite_id}/details", response_model=InviteDetails, responses=errors(404))
@@ -150,7 +150,7 @@ async def invite_details(invite_id: str, services: ServicesDep) -> dict[str, Any
 @router.post("/invites/{invite_id}/accept", response_model=InviteAccepted, responses=errors(401, 404))
 async def accept_invite(invite_id: str, identity: CurrentIdentity, services: ServicesDep) -> dict[str, Any]:
     """Join the workspace of an invitation addressed to your email (anyone else's: 404)."""
-    inv = await teams.accept_invitation(services.db, invite_id, identity.user.id)
+    inv = await invitations.accept_invitation(services.db, invite_id, identity.user.id)
     async with services.db.session() as s:
         account = await s.get(Account, inv["account_id"])
     return {
@@ -253,7 +253,7 @@ async def tenant_invite(
             team = await teams.list_members(s, tenant_id)
             joined = next(member(m) for m in team["members"] if m["user_id"] == out["user_id"])
             return {"success": True, "invite": None, "member": joined}
-        invites = await teams.pending_for_account(s, tenant_id)
+        invites = await invitations.pending_for_account(s, tenant_id)
     found = next(i for i in invites if i["invitation_id"] == out["invitation_id"])
     return {"success": True, "invite": found, "member": None}
 
@@ -263,7 +263,7 @@ async def tenant_invites(tenant_id: str, identity: CurrentIdentity, services: Se
     """The invitations of a tenant that are still pending."""
     async with services.db.session() as s:
         await teams.membership_of(s, tenant_id, identity.user.id)
-        return {"invites": await teams.pending_for_account(s, tenant_id)}
+        return {"invites": await invitations.pending_for_account(s, tenant_id)}
 
 
 @router.delete(
@@ -273,5 +273,5 @@ async def revoke_invite(
     tenant_id: str, invite_id: str, identity: CurrentIdentity, services: ServicesDep
 ) -> dict[str, Any]:
     """Withdraw a pending invitation (needs `can_manage_team`)."""
-    inv = await teams.revoke_invitation(services.db, actor(identity, services), tenant_id, invite_id)
+    inv = await invitations.revoke_invitation(services.db, actor(identity, services), tenant_id, invite_id)
     return {"success": True, "invite": inv}
