@@ -13,7 +13,7 @@ cancels them (nothing is written) and says so.
 Partial: the waiting state and the checkpoints live in this process's memory (`InMemorySaver`), so
 a restart or another replica forgets a pending approval (the next message is then a new turn).
 The setting is stored in `account_settings.settings["approve_writes"]`; `PUT /accounts/{id}` with
-`approve_writes` changes it (as does `set_approval`).
+`approve_writes` changes it (`storage/account_settings.update_account`).
 """
 
 from __future__ import annotations
@@ -119,18 +119,6 @@ async def approval_enabled(db: Database, account_id: str) -> bool:
             .where(Membership.account_id == account_id, User.email == DEMO_EMAIL)
         )
     return demo is None
-
-
-async def set_approval(db: Database, account_id: str, on: bool) -> None:
-    async def run(s: Any) -> None:
-        extra = await s.get(AccountSettings, account_id)
-        if extra is None:
-            s.add(AccountSettings(account_id=account_id, company=None, settings={SETTING: on}))
-        else:
-            extra.settings = dict(extra.settings or {}) | {SETTING: on}
-        await s.commit()
-
-    await db.run_write(run)
 
 
 class Approvals:

@@ -40,8 +40,12 @@ def display_name(filename: str | None, extension: str) -> str:
     return (base or f"upload.{extension}")[:255]
 
 
+def blob_path(data_dir: Path, storage_name: str) -> Path:
+    return files_dir(data_dir) / storage_name[:2] / storage_name
+
+
 def file_path(data_dir: Path, row: StoredFile) -> Path:
-    return files_dir(data_dir) / row.storage_name[:2] / row.storage_name
+    return blob_path(data_dir, row.storage_name)
 
 
 def _write_new(path: Path, data: bytes) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from frontdesk.config import Settings
 from frontdesk.storage.db import Database
 from frontdesk.storage.file_models import StoredFile
-from frontdesk.storage.files import files_dir
+from frontdesk.storage.files import blob_path
 from frontdesk.storage.ids import utcnow
 from frontdesk.storage.team_models import Invitation
 from tests.conftest import auth, register
@@ -125,7 +125,7 @@ def test_deleting_a_workspace_takes_everything_in_it(client: httpx.Client, serve
     assert up.status_code == 200, up.text
     name = _storage_name(server_settings, up.json()["artifact_id"])
     assert name is not None
-    blob: Path = files_dir(server_settings.data_dir) / name[:2] / name
+    blob: Path = blob_path(server_settings.data_dir, name)
     assert blob.exists()
 
     # A member (not the Owner) is refused; a stranger is told it does not exist.

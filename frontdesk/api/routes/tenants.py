@@ -40,7 +40,7 @@ from frontdesk.api.schemas.tenants import (
 )
 from frontdesk.config import Settings
 from frontdesk.storage import account_settings, invitations, teams, workspaces
-from frontdesk.storage.files import files_dir
+from frontdesk.storage.files import blob_path
 from frontdesk.storage.ids import iso
 from frontdesk.storage.lake.store import Lake
 from frontdesk.storage.models import Account, Connection, Membership
@@ -194,7 +194,7 @@ async def delete_tenant(tenant_id: str, identity: CurrentIdentity, services: Ser
 def remove_blobs(settings: Settings, gone: workspaces.Deleted) -> None:
     """Uploaded files and the account's lake directory, after the rows are gone."""
     for name in gone.storage_names:
-        (files_dir(settings.data_dir) / name[:2] / name).unlink(missing_ok=True)
+        blob_path(settings.data_dir, name).unlink(missing_ok=True)
     shutil.rmtree(Lake.for_settings(settings).account_dir(gone.account_id), ignore_errors=True)
 
 
