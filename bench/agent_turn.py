@@ -75,7 +75,11 @@ def serve(data_dir: Path, database_url: str | None, redis_url: str | None, stats
         auth_rate_limit_per_minute=0,
     )
     count_sql(stats)
-    sock = socket.socket()
+    # IPPROTO_TCP, as `frontdesk serve`'s own listening socket has it (uvicorn binds host:port
+    # through getaddrinfo): asyncio sets TCP_NODELAY only on connections accepted from such a
+    # socket. With `socket.socket()` (proto 0) Nagle stayed on, and the body uvicorn writes after
+    # the headers waited for the client's delayed ACK: +40 ms on every keep-alive request.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     print(sock.getsockname()[1], flush=True)
     server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", access_log=False))

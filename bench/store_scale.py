@@ -3,7 +3,8 @@
 
     .venv/bin/python bench/store_scale.py [--messages 1000000] [--contacts 200000] [--runs 7]
     .venv/bin/python bench/store_scale.py --database-url postgresql+asyncpg://.../fd_scale
-    add --data-dir DIR to keep (and reuse) the loaded store; --no-write to only print
+    add --data-dir DIR to keep (and reuse) the loaded store (else a temporary dir, removed after);
+    --no-write to only print
 
 Loads the demo account with `frontdesk.storage.bulk_demo` (as `frontdesk demo --messages N
 --crm-contacts M`), serves the app with uvicorn in this process, and measures the p50 of
@@ -21,6 +22,7 @@ import asyncio
 import os
 import platform
 import re
+import shutil
 import statistics
 import tempfile
 import threading
@@ -164,11 +166,11 @@ class Server:
 
 async def prepare(
     settings: Settings, messages: int, contacts: int
-) -> tuple[str, str, dict[str, float], str, int]:
+) -> tuple[str, str, dict[str, tuple[float, float, float]], str, int]:
     """Migrate, load if empty; (account, user, load seconds, rare word, its matches)."""
     db = Database(settings.resolved_database_url)
     await upgrade(db)
-    loads: dict[str, float] = {}
+    loads: dict[str, tuple[float, float, float]] = {}  # what: (wall s, CPU s of this process, load)
     account, user = await bulk_demo.demo_owner(db)
     async with db.session() as s:
         have = int(
@@ -182,14 +184,14 @@ async def prepare(
         print(f"\r{what}: {done:,}/{total:,}", end="", flush=True)
 
     if have < messages:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await bulk_demo.load_messages(db, messages - have, max(1, (messages - have) // 50), progress=progress)
-        loads["messages"] = time.perf_counter() - started
+        loads["messages"] = (time.perf_counter() - started, time.process_time() - cpu, os.getloadavg()[0])
         print()
     if have_contacts < contacts:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         await bulk_demo.load_contacts(db, contacts - have_contacts, progress=progress)
-        loads["contacts"] = time.perf_counter() - started
+        loads["contacts"] = (time.perf_counter() - started, time.process_time() - cpu, os.getloadavg()[0])
         print()
     async with db.engine.begin() as conn:
         await conn.execute(text("ANALYZE"))
@@ -199,9 +201,14 @@ async def prepare(
     return account, user, loads, rare, n
 
 
+GROUPS = ("search", "analytics", "sessions", "dashboard", "contacts")
+
+
 def measure(
-    settings: Settings, account: str, user: str, rare: str, runs: int
+    settings: Settings, account: str, user: str, rare: str, runs: int, only: set[str] | None = None
 ) -> list[tuple[str, float, float, bool]]:
+    """(route, p50 ms, baseline p50 ms, same answer) for each route of the `only` groups (all by
+    default); a group whose route fails is reported and skipped, the others still run."""
     db_url = settings.resolved_database_url
     out: list[tuple[str, float, float, bool]] = []
 
@@ -233,57 +240,80 @@ def measure(
             out.append((name, new[0], old[0], equal))
             print(f"{name:<48} {new[0]:9.1f} ms  baseline {old[0]:9.1f} ms  equal={equal}")
 
-        search = "/api/v1/message-history/search/"
-        new = route(search, q=rare)
-        old = base(like_search, account, rare)
-        row(
-            f"search, rare word ({old[1][1]} matches)",
-            new,
-            old,
-            {h["id"] for h in new[1]["data"]} == old[1][0],
-        )
-        new = route(search, q="order")
-        old = base(like_search, account, "order")
-        ids = {h["id"] for h in new[1]["data"]}
-        row(f"search, common word ({old[1][1]:,} matches), first page", new, old,
-            new[1]["total"] == min(old[1][1], 10_000) and ids <= old[1][0] and len(ids) == 20)  # fmt: skip
-        for path, params, grain, span in (
-            ("/api/v1/analytics/daily/", {"metric_type": "messages_sent", "days": 366}, "day", 366),
-            ("/api/v1/analytics/hourly/", {"hours": 168}, "hour", 168),
-        ):
-            new = route(path, **params)
-            old = base(raw_daily, account, span, grain)
-            got = {
-                (p.get("date") or p["hour"][:13]): (p["total"], p["count"])
-                for p in new[1]["data"]
-                if p["total"]
-            }
-            want = {k: v for k, v in old[1]["series"].items() if v[0]}
-            row(f"{path.split('/')[-2]} ({', '.join(f'{k}={v}' for k, v in params.items())})", new, old,
-                got == want and new[1]["breakdown"] == old[1]["breakdown"])  # fmt: skip
-        new = route("/chat/sessions")
-        old = base(raw_sessions, account, user)
-        row("/chat/sessions", new, old,
-            (new[1]["total"], [(x["id"], x["message_count"]) for x in new[1]["sessions"]])
-            == old[1])  # fmt: skip
-        new = route("/api/analytics/dashboard")
-        old = base(raw_dashboard, account)
-        row("/api/analytics/dashboard", new, old, new[1]["activity"] == old[1])
-        for label, params, where, args, offset in (
-            ("limit=50", {"limit": 50}, "", {}, 0),
-            ("tags=VIP", {"tags": "VIP"}, tag_filter("VIP"), {}, 0),
-            ("tags=VIP,customer", {"tags": "VIP,customer"}, tag_filter("VIP", "customer"), {}, 0),
-            ("search=chen", {"search": "chen"}, SEARCH_LIKE, {"p": "%chen%"}, 0),
-            ("offset=150000", {"offset": 150_000}, "", {}, 150_000),
-        ):
-            new = route("/api/contacts", **params)
-            old = base(raw_contacts, account, where, args, offset)
+        def group_search() -> None:
+            search = "/api/v1/message-history/search/"
+            new = route(search, q=rare)
+            old = base(like_search, account, rare)
             row(
-                f"/api/contacts?{label}",
+                f"search, rare word ({old[1][1]} matches)",
                 new,
                 old,
-                (new[1]["total"], [c["id"] for c in new[1]["contacts"]]) == old[1],
+                {h["id"] for h in new[1]["data"]} == old[1][0],
             )
+            new = route(search, q="order")
+            old = base(like_search, account, "order")
+            ids = {h["id"] for h in new[1]["data"]}
+            same = new[1]["total"] == min(old[1][1], 10_000) and ids <= old[1][0] and len(ids) == 20
+            row(f"search, common word ({old[1][1]:,} matches), first page", new, old, same)
+
+        def group_analytics() -> None:
+            for path, params, grain, span in (
+                ("/api/v1/analytics/daily/", {"metric_type": "messages_sent", "days": 366}, "day", 366),
+                ("/api/v1/analytics/hourly/", {"hours": 168}, "hour", 168),
+            ):
+                new = route(path, **params)
+                old = base(raw_daily, account, span, grain)
+                got = {
+                    (p.get("date") or p["hour"][:13]): (p["total"], p["count"])
+                    for p in new[1]["data"]
+                    if p["total"]
+                }
+                want = {k: v for k, v in old[1]["series"].items() if v[0]}
+                row(f"{path.split('/')[-2]} ({', '.join(f'{k}={v}' for k, v in params.items())})", new, old,
+                    got == want and new[1]["breakdown"] == old[1]["breakdown"])  # fmt: skip
+
+        def group_sessions() -> None:
+            new = route("/chat/sessions")
+            old = base(raw_sessions, account, user)
+            row("/chat/sessions", new, old,
+                (new[1]["total"], [(x["id"], x["message_count"]) for x in new[1]["sessions"]])
+                == old[1])  # fmt: skip
+
+        def group_dashboard() -> None:
+            new = route("/api/analytics/dashboard")
+            old = base(raw_dashboard, account)
+            row("/api/analytics/dashboard", new, old, new[1]["activity"] == old[1])
+
+        def group_contacts() -> None:
+            for label, params, where, args, offset in (
+                ("limit=50", {"limit": 50}, "", {}, 0),
+                ("tags=VIP", {"tags": "VIP"}, tag_filter("VIP"), {}, 0),
+                ("tags=VIP,customer", {"tags": "VIP,customer"}, tag_filter("VIP", "customer"), {}, 0),
+                ("search=chen", {"search": "chen"}, SEARCH_LIKE, {"p": "%chen%"}, 0),
+                ("offset=150000", {"offset": 150_000}, "", {}, 150_000),
+            ):
+                new = route("/api/contacts", **params)
+                old = base(raw_contacts, account, where, args, offset)
+                row(
+                    f"/api/contacts?{label}",
+                    new,
+                    old,
+                    (new[1]["total"], [c["id"] for c in new[1]["contacts"]]) == old[1],
+                )
+
+        groups = {
+            "search": group_search,
+            "analytics": group_analytics,
+            "sessions": group_sessions,
+            "dashboard": group_dashboard,
+            "contacts": group_contacts,
+        }
+        for name, group in groups.items():
+            if only is None or name in only:
+                try:
+                    group()
+                except (httpx.HTTPError, KeyError, TypeError) as e:
+                    print(f"{name}: failed ({e!r}), skipped")
     return out
 
 
@@ -309,13 +339,23 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: SQLite in the data dir")
     parser.add_argument("--data-dir", type=Path, help="keep the store here (default: a temporary dir)")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--only", help=f"comma-separated groups of routes to measure ({', '.join(GROUPS)})")
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="store_scale-"))
     settings = Settings(data_dir=data_dir, database_url=args.database_url, model="offline")
     account, user, loads, rare, _ = asyncio.run(prepare(settings, args.messages, args.contacts))
-    rows = measure(settings, account, user, rare, args.runs)
+    only = set(args.only.split(",")) if args.only else None
+    rows = measure(settings, account, user, rare, args.runs, only)
+    if args.data_dir is None:
+        shutil.rmtree(data_dir, ignore_errors=True)  # a 1M-message store is several hundred MB
     dialect = "PostgreSQL" if settings.resolved_database_url.startswith("postgresql") else "SQLite"
-    load = ", ".join(f"{k} loaded in {v:.1f} s" for k, v in loads.items()) or "store reused"
+    load = (
+        ", ".join(
+            f"{k} loaded in {wall:.1f} s wall, {cpu:.1f} s CPU of the loading process, load average {avg:.1f}"
+            for k, (wall, cpu, avg) in loads.items()
+        )
+        or "store reused"
+    )
     lines = [
         f"### {dialect}",
         "",

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         default=0.5, ge=0, description="First backoff; doubles per retry."
     )
     model_max_tokens: int = Field(default=1024, ge=1, description="Longest answer a model may write.")
+    model_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="USD per 1M (input, output) tokens by model name, added to or overriding the "
+        'built-in table of agent/pricing.py, e.g. {"openai/gpt-4o-mini": [0.15, 0.6]}.',
+    )
     anthropic_api_key: str | None = None
     anthropic_base_url: str = "https://api.anthropic.com"
     groq_api_key: str | None = None

@@ -8,6 +8,7 @@ FrontdeskError
 ├── Conflict           409  duplicate or state clash
 ├── TooLarge           413  over a documented size limit
 ├── RateLimited        429  over a rate limit (carries retry_after seconds)
+├── Unavailable        503  a shared part (Redis) cannot be reached right now; retry
 └── ToolFailure        a tool could not complete; the agent reports it to the user
 """
 
@@ -60,6 +61,18 @@ class RateLimited(FrontdeskError):
     code = "rate_limited"
 
     def __init__(self, detail: str, retry_after: int = 60) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class Unavailable(FrontdeskError):
+    """A part the server shares with its replicas (Redis) did not answer: nothing was done; the
+    client may retry (`Retry-After`)."""
+
+    status_code = 503
+    code = "unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 1) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
 

@@ -10,8 +10,13 @@ waiting. The next message in that conversation resumes the same graph state (`Co
 "yes" (or "y", "confirm", "go ahead", ...) runs the tools and the agent goes on; anything else
 cancels them (nothing is written) and says so.
 
-Partial: the waiting state and the checkpoints live in this process's memory (`InMemorySaver`), so
-a restart or another replica forgets a pending approval (the next message is then a new turn).
+Durable: a run checkpoints in this process's memory; when it stops at the question, its latest
+checkpoint, pending writes and the waiting mark go to the frontdesk store in one transaction
+(`storage.checkpoints`: `StoreSaver.persist`, `approval_waits`), so a pending approval survives a
+restart and any replica on the same database resumes it. Runs save once, when they stop
+(`durability="exit"`); a turn that ends without a question leaves nothing behind; retention is
+described in `storage.checkpoints`. A wait belongs to its conversation (taken by the next message
+in it, deleted with it), and conversations are only reachable by their own account.
 The setting is stored in `account_settings.settings["approve_writes"]`; `PUT /accounts/{id}` with
 `approve_writes` changes it (`storage/account_settings.update_account`).
 """
@@ -19,27 +24,24 @@ The setting is stored in `account_settings.settings["approve_writes"]`; `PUT /ac
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any, Literal
 
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Overwrite, interrupt
-from sqlalchemy import select
 
 from frontdesk.agent.events import TextDelta
 from frontdesk.agent.model import ChatMessage, ToolCall
 from frontdesk.errors import FrontdeskError
+from frontdesk.storage.account_settings import approve_writes
+from frontdesk.storage.checkpoints import StoreSaver, take_wait
 from frontdesk.storage.db import Database
-from frontdesk.storage.demo import DEMO_EMAIL
-from frontdesk.storage.models import Membership, User
-from frontdesk.storage.team_models import AccountSettings
 from frontdesk.tools.registry import ToolRegistry
 from frontdesk.types import InboundMessage
 
-SETTING = "approve_writes"
 DOORS = frozenset({"web", "sms", "teams"})
 YES = frozenset(
     {"yes", "y", "yes please", "yep", "yeah", "confirm", "confirmed", "go ahead", "do it", "ok", "okay"}
@@ -47,7 +49,15 @@ YES = frozenset(
 CANCELLED = "Cancelled: nothing was changed."
 BARE = frozenset({"name", "first_name", "last_name", "email", "phone", "company", "source", "title"})
 MONEY = frozenset({"value", "amount", "deal_value", "price"})
-SERIALIZED = [("frontdesk.agent.model", "ChatMessage"), ("frontdesk.agent.model", "ToolCall")]
+SERIALIZED = [
+    ("frontdesk.agent.model", "ChatMessage"),
+    ("frontdesk.agent.model", "ToolCall"),
+    ("frontdesk.agent.model", "ImagePart"),
+]
+SWEEP_EVERY_SECONDS = 600.0  # how often a process sweeps threads no conversation waits on
+# LangGraph reads the run's durability from this config key when `astream` is given none
+# (`pregel.main`, `CONFIG_KEY_DURABILITY`); the turn runner calls `astream` without it.
+DURABILITY = "__pregel_durability"
 
 
 def is_yes(text: str) -> bool:
@@ -107,50 +117,65 @@ def after_approve(state: dict[str, Any]) -> Literal["tools", "__end__"]:
 
 
 async def approval_enabled(db: Database, account_id: str) -> bool:
-    """The account's setting; unset, on, except for the demo account (its owner is `DEMO_EMAIL`)."""
-    async with db.session() as s:
-        extra = await s.get(AccountSettings, account_id)
-        value = (extra.settings or {}).get(SETTING) if extra else None
-        if value is not None:
-            return bool(value)
-        demo = await s.scalar(
-            select(User.id)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.account_id == account_id, User.email == DEMO_EMAIL)
-        )
-    return demo is None
+    """The account's setting; unset, on, except for the demo account (its owner is `DEMO_EMAIL`).
+    Read through the per-process cache of `storage.account_settings.approve_writes`."""
+    return await approve_writes(db, account_id)
 
 
 class Approvals:
-    """The checkpointed graph and the conversations waiting for a yes (this process only)."""
+    """The checkpointed graph (compiled on first use, against the store the turns use) and the
+    conversations waiting for a yes (`storage.checkpoints`)."""
 
     def __init__(self, build: Callable[..., Any]) -> None:
-        saver = InMemorySaver(serde=JsonPlusSerializer(allowed_msgpack_modules=SERIALIZED))
-        self.graph = build(checkpointer=saver)
-        self.saver = saver
-        self.waiting: dict[str, str] = {}  # conversation id -> thread id
+        self._build = build
+        self.graph: Any = None
+        self.saver: StoreSaver | None = None
+        self._swept = 0.0  # monotonic time of the last sweep of orphaned threads
+
+    def _bind(self, db: Database) -> StoreSaver:
+        if self.saver is None or self.saver.db is not db:
+            self.saver = StoreSaver(db, serde=JsonPlusSerializer(allowed_msgpack_modules=SERIALIZED))
+            self.graph = self._build(checkpointer=self.saver)
+        return self.saver
 
     async def begin(
         self, db: Database, inbound: InboundMessage, conversation_id: str, start: dict[str, Any]
     ) -> tuple[Any, dict[str, Any]] | None:
-        """(graph input, config) when this turn runs under approval, else None."""
+        """(graph input, config) when this turn runs under approval, else None. A waiting
+        conversation's message resumes its thread (whichever process asked the question)."""
         if inbound.principal.channel not in DOORS:
             return None
-        if not await approval_enabled(db, inbound.principal.account_id):
-            self.waiting.pop(conversation_id, None)
+        saver = self._bind(db)
+        enabled = await approval_enabled(db, inbound.principal.account_id)
+        thread = await take_wait(db, conversation_id)
+        if thread is not None and (not enabled or not thread.startswith(f"{conversation_id}:")):
+            await saver.adelete_thread(thread)  # switched off meanwhile: the pending calls are dropped
+            thread = None
+        if not enabled:
             return None
-        thread = self.waiting.pop(conversation_id, None)
-        if thread is not None:
-            return Command(resume=inbound.text), {"configurable": {"thread_id": thread}}
-        return start, {"configurable": {"thread_id": f"{conversation_id}:{uuid.uuid4().hex}"}}
+        if thread is not None and await saver.aget_tuple(_config(thread)) is not None:
+            return Command(resume=inbound.text), _config(thread)
+        thread = f"{conversation_id}:{uuid.uuid4().hex}"
+        saver.start(thread)
+        return start, _config(thread)
 
     async def question(self, conversation_id: str, config: dict[str, Any]) -> str | None:
         """The confirmation question when the run stopped at `approve` (the conversation now
         waits); None when it ended, and its checkpoints are dropped."""
+        assert self.saver is not None, "begin() binds the store first"
         thread = config["configurable"]["thread_id"]
         snapshot = await self.graph.aget_state(config)
         if snapshot.interrupts:
-            self.waiting[conversation_id] = thread
+            await self.saver.persist(thread, conversation_id)
             return str(snapshot.interrupts[0].value["question"])
         await self.saver.adelete_thread(thread)
+        if time.monotonic() - self._swept > SWEEP_EVERY_SECONDS:
+            self._swept = time.monotonic()
+            self.saver.forget_stale()
+            await self.saver.purge_orphans()
         return None
+
+
+def _config(thread: str) -> dict[str, Any]:
+    """The run config of an approval thread: it saves when the run stops, not after every step."""
+    return {"configurable": {"thread_id": thread, DURABILITY: "exit"}}

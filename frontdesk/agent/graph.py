@@ -17,6 +17,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from frontdesk.agent import approval
+from frontdesk.agent.account_agents import model_options
 from frontdesk.agent.departments import Department
 from frontdesk.agent.events import AgentChosen, TextDelta, ToolCalled, ToolReturned
 from frontdesk.agent.model import (
@@ -27,9 +28,10 @@ from frontdesk.agent.model import (
     ToolCallChunk,
     ToolSchema,
     UsageChunk,
+    with_options,
 )
 from frontdesk.agent.model_router import route_with_model
-from frontdesk.agent.offline.followup import plan_turn
+from frontdesk.agent.offline import plan_memo
 from frontdesk.agent.router import classify
 from frontdesk.errors import Forbidden, FrontdeskError
 from frontdesk.tools.base import ToolContext
@@ -94,7 +96,7 @@ async def route(state: TurnState, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
             runtime.stream_writer(AgentChosen(department=chosen.department, reason=chosen.reason))
             return update | {"department": chosen.department, "usage": chosen.usage}
         failed = "model router gave no department; "
-    planned = plan_turn(messages, deps.today())
+    planned = plan_memo.planned(messages, deps.today())
     previous = state.get("previous_department")
     if planned.followup and previous in deps.departments:
         name, reason = str(previous), f"follow-up of the previous turn ({previous})"
@@ -114,7 +116,7 @@ def _tool_schemas(deps: TurnDeps, dept: Department) -> list[ToolSchema]:
 async def agent(state: TurnState, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
     deps = runtime.context
     dept = deps.departments[state["department"]]
-    model = deps.model_for(dept)
+    model = with_options(deps.model_for(dept), model_options(dept))  # an account agent's options
     system = f"{dept.system_prompt}\n\n{DATA_NOTICE}\nToday is {deps.today().isoformat()} (UTC)."
     messages = [ChatMessage("system", system), *state["messages"]]
     text: list[str] = []

@@ -6,7 +6,9 @@ turn is always kept, even when it alone is over the budget.
 
 `stated_facts` reads what the user said about themselves ("my name is Ana", "I look after the
 Porto team") from their messages, for answers that use it; older turns that state such facts are
-kept in the history while they fit the budget (after the newest turns).
+kept in the history while they fit the budget (after the newest turns). Facts about what the user
+looks after ("I'm in charge of Google Ads", "I look after the Acme Corp account", "I manage the
+VIP customers") narrow their later "my contacts" / "my campaigns" requests.
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ def history_row_limit(budget: int) -> int:
 # Stated facts: what the user told us about themselves in this conversation ("my name is Ana",
 # "I look after the Porto team"). Read from the user's own messages, newest statement wins.
 _NAME = r"([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"
+_LOOKS_AFTER = (
+    r"\b[Ii](?:'m|\s+am)?\s+"
+    r"(?:[Ii]n charge of|responsible for|look(?:ing)? after|manage|handle|own|run)\s+"
+)
 FACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("name", re.compile(r"\bmy name(?:'s| is)\s+" + _NAME)),
     (
@@ -91,6 +97,18 @@ FACT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
     ("place", re.compile(r"\b[Ii](?:'m| am) based in\s+([A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)")),
+    # what the user looks after, used to narrow "my contacts" / "my campaigns" (`offline.personal`)
+    (
+        "platform",
+        re.compile(_LOOKS_AFTER + r"(?:the\s+|our\s+)?((?:google|meta|facebook) ads|adwords)\b", re.I),
+    ),
+    ("client", re.compile(_LOOKS_AFTER + r"(?:the\s+)?([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*){0,2})\s+account\b")),
+    (
+        "segment",
+        re.compile(
+            _LOOKS_AFTER + r"(?:the\s+|our\s+)?([\w-]+)\s+(?:customers|contacts|clients|accounts)\b", re.I
+        ),
+    ),
 )
 
 
@@ -101,11 +119,13 @@ def stated_facts(messages: list[ChatMessage]) -> dict[str, str]:
         if msg.role != "user":
             continue
         for key, pattern in FACT_PATTERNS:
-            if (m := pattern.search(msg.content)) and not (
-                key == "name" and m.group(1).lower() in _NOT_NAMES
-            ):
+            if (m := pattern.search(msg.content)) and m.group(1).lower() not in _NOT_VALUES.get(key, ()):
                 facts[key] = m.group(1).strip()
     return facts
 
 
 _NOT_NAMES = {"here", "back", "new", "sorry", "fine", "good", "ok", "okay", "not", "looking", "trying", "the"}
+_NOT_VALUES = {
+    "name": _NOT_NAMES,
+    "segment": {"our", "my", "the", "all", "these", "those", "some", "many", "other", "most", "new", "key"},
+}

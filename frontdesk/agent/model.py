@@ -4,6 +4,12 @@
 come back to the model as `ChatMessage(role="tool")`; adapters send them marked as data
 (`providers.base.tool_result_text`). A user message may carry images (`ImagePart`) for vision models.
 Provider failures are raised as `agent.errors.ModelError`s.
+
+Sampling options (`ModelOptions`: an account agent's temperature and answer length) do not change
+`stream`'s signature: `with_options(model, options)` asks a model that has a
+`with_options(options) -> ChatModel` method (the Anthropic, Groq and LiteLLM adapters and the
+resilient / observed wrappers) for a copy that sends them with every request; any other model
+(the offline one, test doubles) is used as it is.
 """
 
 from __future__ import annotations
@@ -69,6 +75,22 @@ class ChatModel(Protocol):
     name: str
 
     def stream(self, messages: list[ChatMessage], tools: list[ToolSchema]) -> AsyncIterator[ModelChunk]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ModelOptions:
+    """Per-agent sampling options; None leaves the provider's (or the server's) default."""
+
+    temperature: float | None = None
+    max_tokens: int | None = None
+
+
+def with_options(model: ChatModel, options: ModelOptions | None) -> ChatModel:
+    """`model` sending `options` with each request, when it takes options and some are set."""
+    if options is None or options == ModelOptions():
+        return model
+    configure = getattr(model, "with_options", None)
+    return configure(options) if callable(configure) else model
 
 
 def estimate_tokens(text: str) -> int:

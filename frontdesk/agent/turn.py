@@ -216,14 +216,16 @@ class Agent:
         usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
 
         async def store_reply(s: AsyncSession) -> Done:
-            current = await s.get(Conversation, conv.id, populate_existing=True)
+            current, last_seq = await store.conversation_for_write(s, conv.id)
             if current is None:
                 raise NotFound("The conversation was deleted while the agent was answering")
             current.department = department
             if title:
                 current.title = title
             with s.no_autoflush:  # the conversation's changes go out in one statement with the reply
-                [reply] = await store.add_messages(s, current, [reply_message], commit=False)
+                [reply] = await store.add_messages(
+                    s, current, [reply_message], commit=False, last_seq=last_seq
+                )
             return Done(conv.id, reply.id, reply.content, department, usage)
 
         return Answer(store_reply)

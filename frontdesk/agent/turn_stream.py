@@ -3,7 +3,8 @@
 
 The runner (`agent/turns.py`) hands each turn it starts to `mirror`: the stream
 `frontdesk:turn:<turn_id>` is opened at once (an entry `n=0`), then a task copies the turn's
-events (`n=1, 2, ...`, the numbers of `LiveTurn.follow`) as they happen. A runner that does not
+events (`n=1, 2, ...`, the numbers of `LiveTurn.follow`) as they happen, all those appended since
+the last write in one pipelined round trip (`LiveTurn.batches`). A runner that does not
 hold the turn `follow`s the stream: replay after `n`, then block for new entries until `done` or
 `error`. Streams expire `KEEP_SECONDS` after their last event; a finished turn replays from its
 row as before. A stream that stays silent longer than any turn may run (its replica died) ends
@@ -57,8 +58,10 @@ class RedisTurnLog:
     async def mirror(self, live: LiveTurn) -> None:
         key = stream_key(live.turn_id)
         try:
-            await self.client.xadd(key, {"n": "0"})
-            await self.client.expire(key, KEEP_SECONDS)
+            async with self.client.pipeline(transaction=False) as pipe:  # one round trip
+                pipe.xadd(key, {"n": "0"})
+                pipe.expire(key, KEEP_SECONDS)
+                await pipe.execute()
         except Exception:  # the turn runs and is stored all the same; only other replicas miss it
             log.exception("could not open the Redis stream of turn %s", live.turn_id)
             return
@@ -69,9 +72,17 @@ class RedisTurnLog:
     async def _copy(self, live: LiveTurn) -> None:
         key = stream_key(live.turn_id)
         try:
-            async for n, event in live.follow(0):
-                await self.client.xadd(key, {"n": str(n), "event": json.dumps(event_dict(event))})
-            await self.client.expire(key, KEEP_SECONDS)
+            ended = False
+            async for batch in live.batches(0):  # the events appended since the last round trip
+                ended = isinstance(batch[-1][1], Done | Failed)
+                async with self.client.pipeline(transaction=False) as pipe:
+                    for n, event in batch:
+                        pipe.xadd(key, {"n": str(n), "event": json.dumps(event_dict(event))})
+                    if ended:
+                        pipe.expire(key, KEEP_SECONDS)
+                    await pipe.execute()
+            if not ended:
+                await self.client.expire(key, KEEP_SECONDS)
         except Exception:  # followers elsewhere end as interrupted; the row still gets the events
             log.exception("could not copy turn %s to Redis", live.turn_id)
 

@@ -54,7 +54,6 @@ from frontdesk.storage import conversations as store
 from frontdesk.storage import turns as turn_store
 from frontdesk.storage.db import Database
 from frontdesk.storage.ids import new_id, utcnow
-from frontdesk.storage.models import Conversation
 from frontdesk.storage.turn_models import Turn
 from frontdesk.types import InboundMessage, Principal
 
@@ -156,11 +155,17 @@ class TurnRunner:
         principal = inbound.principal
         if create:
             conv = store.new_conversation(principal, channel=inbound.channel, conversation_id=conversation_id)
+            last_seq = 0  # no messages yet: nothing to read
             s.add(conv)
         else:
-            conv = await s.get(Conversation, conversation_id, populate_existing=True)
-            if conv is None or conv.account_id != principal.account_id or conv.user_id != principal.user_id:
+            found, last_seq = await store.conversation_for_write(s, conversation_id)
+            if (
+                found is None
+                or found.account_id != principal.account_id
+                or found.user_id != principal.user_id
+            ):
                 raise NotFound("Conversation not found")
+            conv = found
         fresh, previous = conv.title is None, conv.department
         if fresh:
             conv.title = title_from(inbound.text)
@@ -168,7 +173,7 @@ class TurnRunner:
             "user", inbound.text, channel=inbound.channel, external_id=inbound.external_id
         )
         with s.no_autoflush:  # the conversation's changes go out in one statement with the message
-            [msg] = await store.add_messages(s, conv, [user_message], commit=False)
+            [msg] = await store.add_messages(s, conv, [user_message], commit=False, last_seq=last_seq)
         turn = turn_store.new_turn(
             conv, msg, user_id=inbound.principal.user_id, channel=inbound.channel, runner=self.runner_id
         )
@@ -342,6 +347,18 @@ class TurnRunner:
             if row.status == "running":
                 raise Conflict("The turn is running in another server process", code="turn_elsewhere")
             raise Conflict(f"The turn already finished ({row.status})", code="turn_finished")
+        live.stop_reason = "cancelled"
+        if live.task is not None:
+            live.task.cancel()
+            await asyncio.wait({live.task})
+        return live.status
+
+    async def cancel_held(self, turn_id: str) -> str | None:
+        """Cancel the turn if this process runs it, for a replica that relays a cancel it already
+        checked (`api/scale_out.py`); its status once it ended, or None when it does not run here."""
+        live = self._live.get(turn_id)
+        if live is None or live.finished:
+            return None
         live.stop_reason = "cancelled"
         if live.task is not None:
             live.task.cancel()

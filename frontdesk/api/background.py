@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from frontdesk.agent.scheduled import agent_task
 from frontdesk.agent.turns import TurnRunner
 from frontdesk.api.doors import Doors
+from frontdesk.api.scale_out import ScaleOut, shared_limiter
 from frontdesk.config import Settings
 from frontdesk.ratelimit import RateLimiter
 from frontdesk.storage.db import Database
@@ -55,7 +56,10 @@ class Background:
         await self.executions.stop()
 
 
-def build_background(settings: Settings, db: Database, turns: TurnRunner, doors: Doors) -> Background:
+def build_background(
+    settings: Settings, db: Database, turns: TurnRunner, doors: Doors, scale: ScaleOut | None = None
+) -> Background:
+    """`scale` (replicas sharing Redis) makes the inbound webhook limit shared."""
     queue = JobQueue(
         db,
         queue=settings.job_queue,
@@ -79,7 +83,9 @@ def build_background(settings: Settings, db: Database, turns: TurnRunner, doors:
         fanout=fanout,
         notifier=LeadNotifier(db),
         http=http,
-        inbound_limiter=RateLimiter(settings.inbound_webhook_rate_per_minute, 60.0, "webhook events"),
+        inbound_limiter=shared_limiter(
+            scale, settings.inbound_webhook_rate_per_minute, 60.0, "webhook events"
+        ),
         metrics=MetricsTicker(db, settings.metrics_update_seconds),
         executions=executions,
     )

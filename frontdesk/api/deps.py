@@ -22,7 +22,9 @@ from frontdesk.types import Principal
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
+    """`async` so FastAPI calls it on the event loop (a plain `def` dependency goes to a worker
+    thread on every request)."""
     return request.app.state.services  # type: ignore[no-any-return]
 
 

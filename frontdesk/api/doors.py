@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from frontdesk.agent.turns import TurnRunner
+from frontdesk.api.scale_out import ScaleOut, shared_limiter
 from frontdesk.channels.sms import SmsDoor
 from frontdesk.channels.sms_text import plain_text, split_sms
 from frontdesk.channels.teams import TeamsDoor
@@ -16,7 +17,6 @@ from frontdesk.channels.teams_connector import BotConnector
 from frontdesk.channels.twilio_rest import TwilioSender
 from frontdesk.config import Settings
 from frontdesk.errors import Invalid, ToolFailure
-from frontdesk.ratelimit import RateLimiter
 from frontdesk.storage import phones
 from frontdesk.storage.db import Database
 from frontdesk.storage.models import User
@@ -75,7 +75,8 @@ class Doors:
             await self.teams.aclose()
 
 
-def build_doors(settings: Settings, db: Database, turns: TurnRunner) -> Doors:
+def build_doors(settings: Settings, db: Database, turns: TurnRunner, scale: ScaleOut | None = None) -> Doors:
+    """The configured doors; `scale` (replicas sharing Redis) makes the SMS hourly limit shared."""
     http = OutboundHttp(trusted_hosts=settings.outbound_allowed_hosts)
     doors = Doors(
         sms_missing=missing(settings, SMS_SETTINGS), teams_missing=missing(settings, TEAMS_SETTINGS)
@@ -89,7 +90,7 @@ def build_doors(settings: Settings, db: Database, turns: TurnRunner) -> Doors:
             settings.twilio_api_base,
             http,
         )
-        limiter = RateLimiter(settings.sms_hourly_limit, 3600.0, "texts")
+        limiter = shared_limiter(scale, settings.sms_hourly_limit, 3600.0, "texts")
         doors.sms = SmsDoor(db, settings, turns, doors.sender, limiter)
     if not doors.teams_missing:
         assert settings.teams_app_id and settings.teams_app_password

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from frontdesk.errors import FrontdeskError, RateLimited, Unauthenticated
+from frontdesk.errors import FrontdeskError, RateLimited, Unauthenticated, Unavailable
 from frontdesk.storage.db import is_busy
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def validation_response(errors: list[dict[str, Any]]) -> JSONResponse:
 async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FrontdeskError)
     headers = {}
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Unavailable):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"

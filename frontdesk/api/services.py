@@ -101,7 +101,7 @@ async def start_services(settings: Settings) -> Services:
     scale = ScaleOut.connect(settings, db, agent.turns)  # None without FRONTDESK_REDIS_URL
     chat_limiter = shared_limiter(scale, settings.chat_rate_limit_per_minute, 60.0, "chat turns")
     register_ask_frontdesk(registry, agent, chat_limiter)  # MCP turns count like REST turns
-    doors = build_doors(settings, db, agent.turns)
+    doors = build_doors(settings, db, agent.turns, scale)
     return Services(
         settings=settings,
         db=db,
@@ -110,12 +110,12 @@ async def start_services(settings: Settings) -> Services:
         secret=settings.resolved_secret_key(),
         auth_limiter=shared_limiter(scale, settings.auth_rate_limit_per_minute, 60.0),
         chat_limiter=chat_limiter,
-        login_failures=RateLimiter(settings.login_failures_per_email, 15 * 60.0, "failed logins"),
+        login_failures=shared_limiter(scale, settings.login_failures_per_email, 15 * 60.0, "failed logins"),
         demo=demo,
         external=external,
         filter_model=resolve_real_model(settings.model, settings) if settings.model != "offline" else None,
         doors=doors,
         media=MediaEngines.local(settings),
-        background=build_background(settings, db, agent.turns, doors),
+        background=build_background(settings, db, agent.turns, doors, scale),
         scale=scale,
     )

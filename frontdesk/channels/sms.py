@@ -8,7 +8,7 @@
 2. STOP / START / HELP (and the carriers' synonyms) are answered as carriers expect; STOP is
    recorded and from then on nothing is sent to the number until START (HELP is still answered).
 3. `sms_hourly_limit` texts an hour per phone: past it one reply says so, then silence until the
-   window frees up; no turn.
+   window frees up; no turn (counted in Redis when replicas share one).
 4. The number's owner (`phones.owners_of`): one user -> a turn as that user in that account,
    channel `sms`, in the conversation mapped to the phone (`threads`). Nobody -> if the account
    owning the Twilio number turned its lead inbox on, the text goes to the lead inbox (no reply,
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -87,7 +86,6 @@ class SmsDoor:
         self.sender = sender
         self.limiter = limiter
         self._seen: OrderedDict[str, None] = OrderedDict()
-        self._limit_noticed: dict[str, float] = {}  # phone -> when its rate-limit notice expires
         self.background = Background()
 
     async def receive(self, sms: InboundSms) -> list[str]:
@@ -112,7 +110,7 @@ class SmsDoor:
                 return []  # opted out: nothing goes back until START
             owners = await phones.owners_of(s, phone)
             inbox = await lead_inbox.inbox_account(s, phones.try_normalize(sms.to_number) or sms.to_number)
-        if (notice := self._over_limit(phone)) is not None:
+        if (notice := await self._over_limit(phone)) is not None:
             return notice
         if not owners:
             if inbox is not None:
@@ -134,15 +132,14 @@ class SmsDoor:
             self._seen.popitem(last=False)
         return False
 
-    def _over_limit(self, phone: str) -> list[str] | None:
-        """None if the phone may send; else the reply: one notice per window, then nothing."""
+    async def _over_limit(self, phone: str) -> list[str] | None:
+        """None if the phone may send; else the reply: one notice per window, then nothing (both
+        counted in Redis when replicas share one, so a phone's texts add up across replicas)."""
         try:
-            self.limiter.hit(f"sms:{phone}")
+            await self.limiter.ahit(f"sms:{phone}")
         except RateLimited as e:
-            now = time.monotonic()
-            if self._limit_noticed.get(phone, 0.0) > now:
+            if not await self.limiter.once(f"sms-notice:{phone}", e.retry_after):
                 return []
-            self._limit_noticed[phone] = now + e.retry_after
             limit = self.settings.sms_hourly_limit
             return [f"You have reached the limit of {limit} messages an hour. Please try again later."]
         return None

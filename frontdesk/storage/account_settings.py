@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.errors import Conflict, Forbidden, Invalid, NotFound
 from frontdesk.storage import audit, plans
 from frontdesk.storage.db import Database
+from frontdesk.storage.demo import DEMO_EMAIL
 from frontdesk.storage.ids import iso, new_id, utcnow
 from frontdesk.storage.models import Account, Connection, Membership, User
+from frontdesk.storage.read_cache import ReadCache
 from frontdesk.storage.team_models import AccountSettings, UserPreferences
 from frontdesk.types import ROLE_PERMISSIONS
 
@@ -120,6 +122,35 @@ async def account_timezone(session: AsyncSession, account_id: str) -> str | None
     extra = await session.get(AccountSettings, account_id)
     found = (extra.settings or {}).get("timezone") if extra else None
     return found if isinstance(found, str) else None
+
+
+APPROVE_WRITES = "approve_writes"  # `settings` key: chat, SMS and Teams ask before a write tool runs
+SETTINGS_TTL_SECONDS = 2.0
+_approve_writes: ReadCache[bool] = ReadCache(
+    "approve_writes", watches=(AccountSettings, Membership, User), ttl=SETTINGS_TTL_SECONDS
+)
+
+
+async def approve_writes(db: Database, account_id: str) -> bool:
+    """The account's `approve_writes` setting (`agent/approval.py`); unset, on, except for the demo
+    account (the one `DEMO_EMAIL` belongs to). Every chat, SMS and Teams turn reads it, so it is kept
+    per process (`storage.read_cache`): cleared by this process's writes to account settings,
+    memberships or users, at most `SETTINGS_TTL_SECONDS` stale for another process's."""
+    return await _approve_writes.get((db.url, account_id), lambda: _read_approve_writes(db, account_id))
+
+
+async def _read_approve_writes(db: Database, account_id: str) -> bool:
+    async with db.session() as s:
+        extra = await s.get(AccountSettings, account_id)
+        value = (extra.settings or {}).get(APPROVE_WRITES) if extra else None
+        if value is not None:
+            return bool(value)
+        demo = await s.scalar(
+            select(User.id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.account_id == account_id, User.email == DEMO_EMAIL)
+        )
+    return demo is None
 
 
 async def update_account(

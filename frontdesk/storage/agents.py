@@ -4,12 +4,17 @@ from stored turns and messages.
 An interaction is an assistant message; its agent is `messages.agent_used` (a built-in department
 name, or an account agent's id). It was successful when its turn completed and none of its tool
 calls failed; its response time is its turn's `finished_at - created_at`.
+
+Leads an agent worked: the leads its successful `create_lead` / `update_lead` calls returned (read
+from the stored tool results), each with the status the agent's latest such call left it at. Its
+lead qualification rate is the share of those it left `qualified` or `converted`; what people or
+other agents did to the lead afterwards is not credited to it.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +26,9 @@ from frontdesk.errors import Conflict, NotFound
 from frontdesk.storage.agent_models import AccountAgent
 from frontdesk.storage.models import Message
 from frontdesk.storage.turn_models import Turn
+
+LEAD_WRITES = frozenset({"create_lead", "update_lead"})
+QUALIFIED = frozenset({"qualified", "converted"})
 
 
 def new_agent_id() -> str:
@@ -63,6 +71,14 @@ class AgentFigures:
     tokens_out: int = 0
     seconds: float = 0.0
     timed: int = 0
+    leads: dict[str, str] = field(default_factory=dict)  # lead id -> status the agent left it at
+
+    @property
+    def lead_qualification_rate(self) -> float | None:
+        """Share of the leads it created or updated that it left qualified or converted."""
+        if not self.leads:
+            return None
+        return round(sum(status in QUALIFIED for status in self.leads.values()) / len(self.leads), 4)
 
     @property
     def avg_response_seconds(self) -> float | None:
@@ -91,6 +107,7 @@ async def interaction_figures(s: AsyncSession, account_id: str) -> dict[str, Age
         )
         .outerjoin(Turn, Turn.reply_message_id == Message.id)
         .where(Message.account_id == account_id, Message.role == "assistant", Message.agent_used.is_not(None))
+        .order_by(Message.created_at, Message.id)
     )
     out: dict[str, AgentFigures] = {}
     for agent_used, tin, tout, results, status, started, finished in rows:
@@ -99,12 +116,22 @@ async def interaction_figures(s: AsyncSession, account_id: str) -> dict[str, Age
         f.tokens_in += tin or 0
         f.tokens_out += tout or 0
         failed_tool = any(isinstance(r, dict) and r.get("is_error") for r in results or [])
+        _note_leads(f, results or [])
         if status in (None, "completed") and not failed_tool:  # None: a reply stored without a turn row
             f.successful += 1
         if started is not None and (took := _seconds(started, finished)) is not None:
             f.seconds += took
             f.timed += 1
     return out
+
+
+def _note_leads(f: AgentFigures, results: list[Any]) -> None:
+    for r in results:
+        if not isinstance(r, dict) or r.get("is_error") or r.get("name") not in LEAD_WRITES:
+            continue
+        lead = r.get("content")
+        if isinstance(lead, dict) and lead.get("id"):
+            f.leads[str(lead["id"])] = str(lead.get("status"))
 
 
 async def user_message_count(s: AsyncSession, account_id: str) -> int:

@@ -7,18 +7,25 @@ replies, some with a tool call and its tool result. Message text mixes a small c
 vocabulary (e.g. "order" is in about a fifth of the messages) with a large rare one (each rare
 word in a few dozen messages), so search has both kinds of word to find.
 
-Speed: rows go in through the driver (`executemany` on SQLite, `COPY` on PostgreSQL) in one
-transaction. The per-row triggers (rollups, and the FTS5 insert trigger on SQLite) are dropped
-for the load and re-created after it, in the same transaction; the FTS5 index gets the new rows
-in one statement and the rollups are recomputed from the tables (`rollups.rebuild`).
+Speed (a million messages in well under a minute on 2 cores, see docs/benchmarks.md): rows go
+in through the driver in one transaction, `executemany` in batches of 50,000 on SQLite (the
+driver's thread writes a batch while the next one is generated; `synchronous=OFF` for the load)
+and `COPY` on PostgreSQL. The per-row triggers (rollups, and the full-text insert trigger on
+SQLite) are dropped for the load and re-created before it commits: the FTS5 index is fed each
+batch in one `INSERT ... SELECT` (PostgreSQL: the GIN index is dropped and rebuilt), and the
+rollup counts are summed in Python while the rows are generated and added in a few upserts
+(`frontdesk.storage.bulk_counts`), instead of recounting the tables. Other writers wait for the
+load (SQLite's write lock; PostgreSQL's lock on the tables whose triggers are dropped).
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +33,8 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from frontdesk.storage import rollup_triggers, rollups
+from frontdesk.storage import bulk_counts, rollup_triggers
+from frontdesk.storage.bulk_counts import LoadCounts
 from frontdesk.storage.db import Database
 from frontdesk.storage.demo import COMPANIES, FIRST, LAST, POSITIONS, TAGS, demo_exists, seed_demo
 from frontdesk.storage.models import Tag, User
@@ -42,8 +50,6 @@ COMMON = (
 TOPICS = (("order", 0.2), ("refund", 0.05), ("invoice", 0.08), ("password", 0.03))
 SYLLABLES = "ka lo mi ren tu vas zel pri quo dan fe gor hin jub ly nox pem rask sid tov".split()
 _SQLITE_FTS_INSERT = importlib.import_module("frontdesk.storage.migrations.versions.0005_search").SQLITE_UP[1]
-_PG_FTS = "ix_messages_content_fts"
-_PG_FTS_CREATE = importlib.import_module("frontdesk.storage.migrations.versions.0005_search").POSTGRES_UP[0]
 _SQLITE_CONTACTS_FTS_INSERT = importlib.import_module(
     "frontdesk.storage.migrations.versions.0014_scale"
 ).SQLITE_CONTACTS_FTS[1]
@@ -106,31 +112,50 @@ class _Ids:
         return f"{prefix}:{self.head}{self.n:010x}"
 
 
-_EPOCH = datetime(1970, 1, 1)
+class _Clock:
+    """Integer microseconds since the epoch -> (the value the driver stores, UTC day, UTC hour).
+
+    SQLite gets SQLAlchemy's text form (`YYYY-MM-DD HH:MM:SS.ffffff`), PostgreSQL a UTC datetime;
+    the day and hour are the rollup buckets the triggers would derive from that value. Formatted
+    by hand (one `date` per day cached): `datetime.isoformat` per row was a third of the load."""
+
+    def __init__(self, sqlite: bool) -> None:
+        self.sqlite = sqlite
+        self.days: dict[int, str] = {}
+        self.times = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
+
+    def __call__(self, us: int) -> tuple[Any, str, str]:
+        seconds, micro = divmod(us, 1_000_000)
+        d, rest = divmod(seconds, 86400)
+        day = self.days.get(d)
+        if day is None:
+            day = self.days[d] = (_EPOCH + timedelta(days=d)).date().isoformat()
+        clock = self.times[rest]
+        hour = f"{day}T{clock[:2]}"
+        if self.sqlite:
+            return f"{day} {clock}.{micro:06d}", day, hour
+        return _EPOCH + timedelta(microseconds=us), day, hour
 
 
-def _stamp(sqlite: bool) -> Callable[[float], Any]:
-    """Epoch seconds -> the value the driver stores (SQLAlchemy's SQLite text, or a datetime)."""
-    if sqlite:
-        return lambda t: (_EPOCH + timedelta(seconds=t)).isoformat(" ", "microseconds")
-    return lambda t: datetime.fromtimestamp(t, UTC)
-
-
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ROLES = ("user", "assistant", "tool", "assistant", "user", "assistant")
 _CALLS = json.dumps([{"id": "call_1", "name": "search_contacts", "args": {}}])
 _RESULTS = json.dumps([{"id": "call_1", "ok": True}])
 
 
 def _messages(
-    rng: random.Random, owner: tuple[str, str], messages: int, conversations: int, sqlite: bool
-) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
-    """Per conversation: (conversation row, its message rows), oldest conversation first."""
+    rng: random.Random, owner: tuple[str, str], messages: int, conversations: int, clock: _Clock,
+    counts: LoadCounts,
+) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:  # fmt: skip
+    """Per conversation: (conversation row, its message rows), oldest conversation first; adds
+    what the rollup triggers would count for them to `counts`."""
     account_id, user_id = owner
-    stamp, new_id = _stamp(sqlite), _Ids(random.Random())  # a fresh id head per load
+    new_id = _Ids(random.Random())  # a fresh id head per load
     sentences = _sentences(rng, 4000)
     rare = _rare_words(max(1000, messages // 25))
-    now = datetime.now(UTC).timestamp()
-    starts = sorted(now - rng.uniform(3600, 365 * 86400) for _ in range(conversations))
+    now = int(datetime.now(UTC).timestamp() * 1_000_000)
+    year = 365 * 86400 * 1_000_000
+    starts = sorted(now - rng.randint(3600 * 1_000_000, year) for _ in range(conversations))
     per, extra = divmod(messages, conversations)
     channels = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS], k=conversations)
     for n, start in enumerate(starts):
@@ -140,20 +165,31 @@ def _messages(
         picks = rng.choices(sentences, k=count)
         words = rng.choices(rare, k=count)
         rows = []
+        buckets: dict[tuple[str, str, str], list[int]] = {}
         for i in range(count):
             kind = i % 6  # user, assistant with a tool call, tool result, assistant, user, assistant
             role = _ROLES[kind]
             reply = role == "assistant"
+            at, day, hour = clock(start + (20 * i + i % 7) * 1_000_000)
+            tokens_in, tokens_out = (120 + i % 50, 40 + i % 30) if reply else (0, 0)
             rows.append(
                 (new_id("msg"), conv_id, account_id, i + 1, role,
                  picks[i] + " " + words[i] if i % 3 else picks[i],
                  _CALLS if kind == 1 else None, _RESULTS if kind == 2 else None, dept if reply else None,
-                 120 + i % 50 if reply else 0, 40 + i % 30 if reply else 0, channel, None,
-                 stamp(start + 20 * i + i % 7))
+                 tokens_in, tokens_out, channel, None, at)
             )  # fmt: skip
-        last = rows[-1][-1] if rows else stamp(start)
+            acc = buckets.get((day, hour, role))
+            if acc is None:
+                acc = buckets[day, hour, role] = [0, 0, 0]
+            acc[0] += 1
+            acc[1] += tokens_in + tokens_out
+            acc[2] += 1 if reply else 0
+        created, day, _ = clock(start)
+        # every message's department is `dept`: assistants carry it, the rest take the conversation's
+        counts.conversation(conv_id, channel, dept, day, buckets)
+        last = rows[-1][-1] if rows else created
         yield (
-            (conv_id, account_id, user_id, channel, f"Demo {dept} chat {n + 1}", dept, stamp(start), last),
+            (conv_id, account_id, user_id, channel, f"Demo {dept} chat {n + 1}", dept, created, last, count),
             rows,
         )
 
@@ -162,25 +198,49 @@ MESSAGE_COLUMNS = (
     "id, conversation_id, account_id, seq, role, content, tool_calls, tool_results, agent_used, "
     "tokens_in, tokens_out, channel, external_id, created_at"
 )
-CONVERSATION_COLUMNS = "id, account_id, user_id, channel, title, department, created_at, updated_at"
+CONVERSATION_COLUMNS = (
+    "id, account_id, user_id, channel, title, department, created_at, updated_at, message_count"
+)
 
 
 class _Writer:
-    """Rows into one table through the driver: `executemany` (SQLite) or `COPY` (PostgreSQL)."""
+    """Rows into one table through the driver: `executemany` (SQLite) or `COPY` (PostgreSQL).
+
+    On SQLite, `fts` names a full-text table fed by the same job from the new rows (rowid above
+    the last one seen), so the index is built batch by batch in the driver's thread."""
 
     def __init__(self, conn: AsyncConnection, driver: Any) -> None:
         self.conn, self.driver = conn, driver
         self.sqlite = conn.dialect.name == "sqlite"
+        self.indexed: dict[str, int] = {}
 
-    async def write(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+    async def write(
+        self, table: str, columns: str, rows: list[tuple[Any, ...]], fts: tuple[str, str] | None = None
+    ) -> None:
         if not rows:
             return
         if self.sqlite:
             marks = ", ".join("?" for _ in columns.split(","))
             await self.driver.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            if fts is not None:
+                await self.fts(table, *fts)
         else:
             names = [c.strip() for c in columns.split(",")]
             await self.driver.copy_records_to_table(table, records=rows, columns=names)
+
+    async def mark(self, table: str) -> None:
+        """Remember `table`'s highest rowid: the rows above it are the load's, to index."""
+        cursor = await self.driver.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}")
+        self.indexed[table] = int((await cursor.fetchone())[0])
+
+    async def fts(self, table: str, index: str, select: str) -> None:
+        """Feed `index` the rows of `table` added since the last call (or `mark`)."""
+        before = self.indexed[table]
+        await self.mark(table)
+        await self.driver.execute(
+            f"INSERT INTO {index} {select} FROM {table} WHERE rowid > ? AND rowid <= ?",
+            (before, self.indexed[table]),
+        )
 
 
 async def _raw(conn: AsyncConnection) -> Any:
@@ -188,13 +248,59 @@ async def _raw(conn: AsyncConnection) -> Any:
     return raw.driver_connection
 
 
-async def _begin(conn: AsyncConnection, extra_drops: list[str]) -> None:
-    """Take the write lock (SQLite) and drop the per-row triggers for the load (this transaction)."""
-    if conn.dialect.name == "sqlite":
-        await conn.execute(text("PRAGMA cache_size = -262144"))  # 256 MiB: random ids touch every page
-        await conn.execute(text("BEGIN IMMEDIATE"))
-    for statement in rollup_triggers.drop_statements(conn.dialect.name) + extra_drops:
-        await conn.execute(text(statement))
+async def _drop_gin(conn: AsyncConnection, tables: tuple[str, ...]) -> list[str]:
+    """Drop the GIN indexes of `tables` (PostgreSQL: full-text and trigram), returning the
+    statements that re-create them: one build after a load is much cheaper than a million
+    per-row updates, and whichever migrations made them, they come back as they were."""
+    rows = await conn.execute(
+        text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = ANY(:tables) AND indexdef LIKE '%USING gin%'"
+        ),
+        {"tables": list(tables)},
+    )
+    found = rows.all()
+    for name, _ in found:
+        await conn.execute(text(f'DROP INDEX "{name}"'))
+    return [definition for _, definition in found]
+
+
+@asynccontextmanager
+async def _bulk(
+    db: Database, sqlite_drops: list[str], tables: tuple[str, ...]
+) -> AsyncIterator[tuple[AsyncConnection, Any]]:
+    """One connection and one transaction for a load into `tables`. The per-row rollup triggers
+    are dropped inside it, with `sqlite_drops` on SQLite and the tables' GIN indexes on
+    PostgreSQL; all come back before it commits (the caller re-creates the SQLite statements).
+    On SQLite: the write lock taken first (`BEGIN IMMEDIATE`), no fsync (`synchronous=OFF`: a
+    crash mid-load can lose the load, which is then re-run) and a 256 MiB page cache, both
+    restored after."""
+    sqlite = db.is_sqlite
+    async with db.engine.connect() as conn:
+        driver = await _raw(conn)
+        if sqlite:
+            await driver.execute("PRAGMA synchronous = OFF")
+            await driver.execute("PRAGMA cache_size = -262144")
+        try:
+            async with conn.begin():
+                if sqlite:
+                    await conn.execute(text("BEGIN IMMEDIATE"))
+                for statement in rollup_triggers.drop_statements(conn.dialect.name) + (
+                    sqlite_drops if sqlite else []
+                ):
+                    await conn.execute(text(statement))
+                indexes = [] if sqlite else await _drop_gin(conn, tables)
+                yield conn, driver
+                if indexes:
+                    await conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+                for statement in indexes:
+                    await conn.execute(text(statement))
+                for statement in rollup_triggers.create_statements(conn.dialect.name, day_counter=True):
+                    await conn.execute(text(statement))
+        finally:
+            if sqlite:
+                await driver.execute("PRAGMA synchronous = NORMAL")
+                await driver.execute("PRAGMA cache_size = -2000")
 
 
 async def load_messages(
@@ -206,57 +312,49 @@ async def load_messages(
     progress: Progress | None = None,
     owner: tuple[str, str] | None = None,
 ) -> LoadReport:
-    """Add `messages` messages in `conversations` conversations to the demo account."""
+    """Add `messages` messages in `conversations` conversations to the demo account (or `owner`)."""
     account_id, user_id = owner or await demo_owner(db)
-    rng = random.Random(seed)
-    dialect = db.engine.dialect.name
-    sqlite = dialect == "sqlite"
-    async with db.engine.begin() as conn:
-        # the full-text index is rebuilt after the load: per-row maintenance is the slow part
-        fts = (
-            ["DROP TRIGGER IF EXISTS messages_fts_insert"] if sqlite else [f"DROP INDEX IF EXISTS {_PG_FTS}"]
-        )
-        await _begin(conn, fts)
-        writer = _Writer(conn, await _raw(conn))
-        before = 0
-        if dialect == "sqlite":
-            before = int(await conn.scalar(text("SELECT coalesce(max(rowid), 0) FROM messages")) or 0)
+    rng, counts = random.Random(seed), LoadCounts()
+    sqlite = db.is_sqlite
+    async with _bulk(db, ["DROP TRIGGER IF EXISTS messages_fts_insert"], ("messages",)) as (conn, driver):
+        writer = _Writer(conn, driver)
+        fts = ("messages_fts", "(rowid, content) SELECT rowid, content") if sqlite else None
+        if sqlite:
+            await writer.mark("messages")
+        pending: asyncio.Task[None] | None = None
         convs: list[tuple[Any, ...]] = []
         batch: list[tuple[Any, ...]] = []
         done = 0
-        for conv, rows in _messages(rng, (account_id, user_id), messages, conversations, sqlite):
+
+        async def flush() -> None:
+            # the driver writes this batch in its thread while the next one is generated here
+            nonlocal pending, convs, batch, done
+            if pending is not None:
+                await pending
+            await writer.write("conversations", CONVERSATION_COLUMNS, convs)
+            pending = asyncio.ensure_future(writer.write("messages", MESSAGE_COLUMNS, batch, fts))
+            await asyncio.sleep(0)
+            done += len(batch)
+            convs, batch = [], []
+            if progress:
+                progress("messages", done, messages)
+
+        generated = _messages(rng, (account_id, user_id), messages, conversations, _Clock(sqlite), counts)
+        for conv, rows in generated:
             convs.append(conv)
             batch += rows
             if len(batch) >= CHUNK:
-                await writer.write("conversations", CONVERSATION_COLUMNS, convs)
-                await writer.write("messages", MESSAGE_COLUMNS, batch)
-                done += len(batch)
-                convs, batch = [], []
-                if progress:
-                    progress("messages", done, messages)
-        await writer.write("conversations", CONVERSATION_COLUMNS, convs)
-        await writer.write("messages", MESSAGE_COLUMNS, batch)
-        done += len(batch)
+                await flush()
+        await flush()
+        if pending is not None:
+            await pending
         if progress:
-            progress("messages", done, messages)
             progress("indexing", 0, 1)
-        if dialect == "sqlite":
-            await conn.execute(
-                text(
-                    "INSERT INTO messages_fts(rowid, content) "
-                    "SELECT rowid, content FROM messages WHERE rowid > :b"
-                ),
-                {"b": before},
-            )
+        if sqlite:
             await conn.execute(text(_SQLITE_FTS_INSERT))
-        else:
-            await conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
-            await conn.execute(text(_PG_FTS_CREATE))
-        await rollups.rebuild(conn)
-        for statement in rollup_triggers.create_statements(dialect):
-            await conn.execute(text(statement))
-        if progress:
-            progress("indexing", 1, 1)
+        await bulk_counts.add(conn, driver, counts, account_id)
+    if progress:
+        progress("indexing", 1, 1)
     return LoadReport(account_id, conversations, messages)
 
 
@@ -270,55 +368,52 @@ async def load_contacts(
 ) -> int:
     """Add `contacts` CRM contacts (1-2 tags each, a lead for every fourth) to the demo account."""
     account_id, _ = owner or await demo_owner(db)
-    rng, new_id = random.Random(seed), _Ids(random.Random())  # a fresh id head per load
-    now = datetime.now(UTC)
+    rng, new_id, counts = random.Random(seed), _Ids(random.Random()), LoadCounts()  # fresh id head
+    clock = _Clock(db.is_sqlite)
+    now = int(datetime.now(UTC).timestamp() * 1_000_000)
     async with db.session() as s:
         tag_ids = dict((await s.execute(select(Tag.name, Tag.id).where(Tag.account_id == account_id))).all())
     names, weights = [n for n, _ in TAGS if n in tag_ids], [p for n, p in TAGS if n in tag_ids]
-    sqlite = db.engine.dialect.name == "sqlite"
-    async with db.engine.begin() as conn:
-        await _begin(conn, ["DROP TRIGGER IF EXISTS contacts_fts_insert"] if sqlite else [])
-        writer = _Writer(conn, await _raw(conn))
-        before = 0
-        if sqlite:
-            before = int(await conn.scalar(text("SELECT coalesce(max(rowid), 0) FROM contacts")) or 0)
+    drops = ["DROP TRIGGER IF EXISTS contacts_fts_insert"]
+    async with _bulk(db, drops, ("contacts", "leads")) as (conn, driver):
+        writer = _Writer(conn, driver)
+        fts = None
+        if db.is_sqlite:
+            fts = ("contacts_fts", "(rowid, name, email, company) SELECT rowid, "
+                   "first_name || ' ' || last_name, email, company")  # fmt: skip
+            await writer.mark("contacts")
         done = 0
         while done < contacts:
             n = min(CHUNK, contacts - done)
             people, links, leads = [], [], []
             for i in range(done, done + n):
                 first, last, company = rng.choice(FIRST), rng.choice(LAST), rng.choice(COMPANIES)
-                created = now - timedelta(seconds=rng.uniform(60, 365 * 86400))
+                created, day, _ = clock(now - rng.randint(60_000_000, 365 * 86400 * 1_000_000))
                 cid = new_id("contact")
                 email = f"{first}.{last}.{i}@{company.split()[0]}.example".lower()
                 people.append((cid, account_id, first, last, email, None, company, rng.choice(POSITIONS),
                                "active", created, created))  # fmt: skip
+                counts.record("contact", day)
                 for tag in set(rng.choices(names, weights=weights, k=rng.randint(1, 2)) if names else ()):
                     links.append((cid, tag_ids[tag]))
                 if i % 4 == 0:
                     status = rng.choice(("new", "contacted", "qualified", "converted"))
-                    leads.append((new_id("lead"), account_id, cid,
-                                  f"{first} {last}", email, company, status,
-                                  rng.choice(("website", "referral", "ads")),
-                                  float(rng.randrange(500, 50_000, 250)), created, created))  # fmt: skip
+                    source, value = (
+                        rng.choice(("website", "referral", "ads")),
+                        float(rng.randrange(500, 50_000, 250)),
+                    )
+                    leads.append((new_id("lead"), account_id, cid, f"{first} {last}", email, company, status,
+                                  source, value, created, created))  # fmt: skip
+                    counts.record("lead", day, source, status, value)
             await writer.write("contacts", "id, account_id, first_name, last_name, email, phone, company, "
-                               "position, status, created_at, updated_at", people)  # fmt: skip
+                               "position, status, created_at, updated_at", people, fts)  # fmt: skip
             await writer.write("contact_tags", "contact_id, tag_id", links)
             await writer.write("leads", "id, account_id, contact_id, name, email, company, status, source, "
                                "value, created_at, updated_at", leads)  # fmt: skip
             done += n
             if progress:
                 progress("contacts", done, contacts)
-        if sqlite:
-            await conn.execute(
-                text(
-                    "INSERT INTO contacts_fts(rowid, name, email, company) SELECT rowid, "
-                    "first_name || ' ' || last_name, email, company FROM contacts WHERE rowid > :b"
-                ),
-                {"b": before},
-            )
+        if db.is_sqlite:
             await conn.execute(text(_SQLITE_CONTACTS_FTS_INSERT))
-        await rollups.rebuild(conn)
-        for statement in rollup_triggers.create_statements(conn.dialect.name):
-            await conn.execute(text(statement))
+        await bulk_counts.add(conn, driver, counts, account_id)
     return contacts

@@ -10,6 +10,8 @@ from sqlalchemy import delete, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import Invalid, NotFound
+from frontdesk.paging import Page
+from frontdesk.storage import keyset
 from frontdesk.storage.ids import new_id, utcnow
 from frontdesk.storage.models import Conversation, Message
 from frontdesk.storage.turn_models import Turn
@@ -88,18 +90,35 @@ async def rename_conversation(
 async def list_conversations(
     session: AsyncSession, principal: Principal, *, limit: int, offset: int, channel: str | None = None
 ) -> tuple[list[tuple[Conversation, int]], int]:
+    """One page of the principal's conversations (with message counts) and how many there are."""
+    page = await conversations_page(session, principal, limit=limit, offset=offset, channel=channel)
+    return page.items, page.total
+
+
+async def conversations_page(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    limit: int,
+    offset: int = 0,
+    channel: str | None = None,
+    cursor: str | None = None,
+    scope: str = "conversations",
+) -> Page[tuple[Conversation, int]]:
+    """The principal's conversations, most recently active first (ties by id), with their message
+    counts (kept on the row by triggers, migration 0014), how many there are, and the cursor of
+    the next page (of this `scope`); `cursor` continues after such a cursor through the owner
+    index `(account_id, user_id[, channel], updated_at DESC, id)` (migration 0020)."""
     owner = [Conversation.account_id == principal.account_id, Conversation.user_id == principal.user_id]
     if channel is not None:
         owner.append(Conversation.channel == channel)
     total = await session.scalar(select(func.count()).select_from(Conversation).where(*owner)) or 0
-    rows = await session.execute(  # message_count is kept on the row by triggers (migration 0014)
-        select(Conversation, literal_column("conversations.message_count"))
-        .where(*owner)
-        .order_by(Conversation.updated_at.desc(), Conversation.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [(conv, int(n)) for conv, n in rows.all()], int(total)
+    updated = keyset.sortable(Conversation.updated_at, session.get_bind().dialect.name)
+    keys = [(updated, True), (Conversation.id, False)]
+    stmt = select(Conversation, literal_column("conversations.message_count"), *keyset.columns(keys))
+    found = (await session.execute(keyset.page(stmt.where(*owner), keys, cursor, scope, limit, offset))).all()
+    items = [(row[0], int(row[1])) for row in found[:limit]]
+    return Page(items, int(total), keyset.next_cursor(found, keys, limit, scope))
 
 
 async def delete_conversation(session: AsyncSession, principal: Principal, conversation_id: str) -> None:
@@ -116,19 +135,52 @@ async def clear_messages(session: AsyncSession, principal: Principal, conversati
     await session.commit()
 
 
+async def conversation_for_write(
+    session: AsyncSession, conversation_id: str
+) -> tuple[Conversation | None, int]:
+    """The conversation as stored now (None if there is none) and the sequence number of its last
+    message, for `add_messages(..., last_seq=)` in the same write transaction.
+
+    On SQLite one statement (the caller's `Database.write()` transaction holds the write lock:
+    `BEGIN IMMEDIATE`); on PostgreSQL the row is read `FOR UPDATE` first, then the last number."""
+    last_seq = select(func.max(Message.seq)).where(Message.conversation_id == conversation_id)
+    if session.get_bind().dialect.name == "sqlite":
+        row = (
+            await session.execute(
+                select(Conversation, last_seq.scalar_subquery())
+                .where(Conversation.id == conversation_id)
+                .execution_options(populate_existing=True)
+            )
+        ).first()
+        return (row[0], int(row[1] or 0)) if row is not None else (None, 0)
+    conv = await session.get(Conversation, conversation_id, populate_existing=True, with_for_update=True)
+    if conv is None:
+        return None, 0
+    return conv, int(await session.scalar(last_seq) or 0)
+
+
 async def add_messages(
-    session: AsyncSession, conv: Conversation, items: list[NewMessage], *, commit: bool = True
+    session: AsyncSession,
+    conv: Conversation,
+    items: list[NewMessage],
+    *,
+    commit: bool = True,
+    last_seq: int | None = None,
 ) -> list[Message]:
     """Append messages with consecutive sequence numbers and bump the conversation's `updated_at`.
 
     Writers cannot collide: on PostgreSQL the conversation row is locked (`FOR UPDATE`) before the
     last sequence number is read, on SQLite the caller's `Database.write()` transaction holds the
-    write lock (`BEGIN IMMEDIATE`). The unique (conversation_id, seq) constraint stays as the
-    last guard; `Database.run_write(..., retry_conflicts=True)` retries it."""
-    if session.get_bind().dialect.name != "sqlite":  # SQLite: BEGIN IMMEDIATE holds the lock already
-        await session.execute(select(Conversation.id).where(Conversation.id == conv.id).with_for_update())
-    last = await session.scalar(select(func.max(Message.seq)).where(Message.conversation_id == conv.id))
-    seq = int(last or 0)
+    write lock (`BEGIN IMMEDIATE`). A caller that already holds it and knows the last number
+    (`conversation_for_write`, or 0 for a conversation it is creating) passes `last_seq`. The
+    unique (conversation_id, seq) constraint stays as the last guard;
+    `Database.run_write(..., retry_conflicts=True)` retries it."""
+    if last_seq is None:
+        if session.get_bind().dialect.name != "sqlite":  # SQLite: BEGIN IMMEDIATE holds the lock
+            await session.execute(select(Conversation.id).where(Conversation.id == conv.id).with_for_update())
+        last = await session.scalar(select(func.max(Message.seq)).where(Message.conversation_id == conv.id))
+        last_seq = int(last or 0)
+    seq = last_seq
     now = utcnow()
     stored: list[Message] = []
     for item in items:

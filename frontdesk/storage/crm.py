@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal_column, or_, select, table, text
+from sqlalchemy import DateTime, Select, String, func, intersect, literal_column, or_, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from frontdesk.errors import Invalid, NotFound
-from frontdesk.storage import rollups
+from frontdesk.paging import Page
+from frontdesk.storage import keyset, rollups
 from frontdesk.storage.models import Contact, ContactTag, Lead, Tag
+from frontdesk.storage.rollups import RecordRollup
 
 LEAD_STATUSES = ("new", "contacted", "qualified", "converted")
 CONTACT_SORTS = ("name", "company", "created_at")
@@ -113,21 +114,29 @@ async def _count_contacts(session: AsyncSession, account_id: str, filters: dict[
     if not others and not tag_ids:
         found = await rollups.record_totals(session, account_id, "contact", "k1")
         return sum(n for n, _ in found.values())
-    if not others:
-        first = aliased(ContactTag)
-        also = [  # the other tags probed in the link table's primary key (contact_id, tag_id)
-            select(ContactTag.contact_id)
-            .where(ContactTag.contact_id == first.contact_id, ContactTag.tag_id == tag_id)
-            .exists()
-            for tag_id in tag_ids[1:]
-        ]
-        stmt = select(func.count()).select_from(first).where(first.tag_id == tag_ids[0], *also)
+    if not others and len(tag_ids) == 1:
+        stmt = select(func.count()).select_from(ContactTag).where(ContactTag.tag_id == tag_ids[0])
         return int(await session.scalar(stmt) or 0)
+    if not others:  # each tag's links in contact order from `(tag_id, contact_id)`, merged: one
+        # pass over both index ranges instead of a probe per link of one tag (the ORDER BY is
+        # what makes SQLite merge; PostgreSQL hashes)
+        links = [select(ContactTag.contact_id).where(ContactTag.tag_id == tag_id) for tag_id in tag_ids]
+        both = intersect(*links).order_by(literal_column("contact_id")).subquery()
+        return int(await session.scalar(select(func.count()).select_from(both)) or 0)
     stmt = _contact_filters(select(func.count()).select_from(Contact), account_id, **filters)
     return int(await session.scalar(stmt) or 0)
 
 
 async def search_contacts(
+    session: AsyncSession, account_id: str, **filters: Any
+) -> tuple[list[Contact], int]:
+    """One page of the account's contacts that match and how many match in all (the arguments of
+    `contacts_page`)."""
+    page = await contacts_page(session, account_id, **filters)
+    return page.items, page.total
+
+
+async def contacts_page(
     session: AsyncSession,
     account_id: str,
     *,
@@ -140,52 +149,75 @@ async def search_contacts(
     order: str = "asc",
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[Contact], int]:
-    """One page of the account's contacts that match, and how many match in all.
+    cursor: str | None = None,
+    scope: str = "contacts",
+) -> Page[Contact]:
+    """One page of the account's contacts that match, how many match in all, and the cursor of
+    the next page (`cursor` continues after such a cursor of the same `scope`, see `paging`).
 
-    `sort` is one of `CONTACT_SORTS`; `order` is asc or desc; ties break on the id, so offset
-    paging is stable. Every filter and sort goes through an index (migration 0014): tags through
-    `contact_tags(tag_id)`, text through the trigram index, sorts through
+    `sort` is one of `CONTACT_SORTS`; `order` is asc or desc; ties break on the id, so offset and
+    keyset paging are stable. Every filter and sort goes through an index (migration 0014): tags
+    through `contact_tags(tag_id)`, text through the trigram index, sorts through
     `(account_id, sort keys, id)`; a page is first chosen as ids from the index alone (a deep
-    offset skips index entries, not rows), then its rows are loaded."""
-    order_by = _contact_order(sort, order)
+    offset skips index entries, not rows; a key seeks straight to its place), then its rows are
+    loaded."""
+    dialect = session.get_bind().dialect.name
+    keys = contact_keys(sort, order, dialect)
+    if dialect == "postgresql" and any(v and v.strip() for v in (search, company)):
+        keys = [(_unindexed(e), d) for e, d in keys[:-1]] + keys[-1:]
     tag_ids = await _tag_ids(session, account_id, tags or [])
     if tag_ids is None:
-        return [], 0
+        return Page([], 0, None)
     filters = {
-        "dialect": session.get_bind().dialect.name,
+        "dialect": dialect,
         "search": search,
         "tag_ids": tag_ids,
         "company": company,
         "created_from": created_from,
         "created_to": created_to,
     }
-    total = await _count_contacts(session, account_id, filters)
-    ids = list(
-        await session.scalars(  # a broad tag: walk the sort index, probing the tag's contacts
-            _contact_filters(select(Contact.id), account_id, **filters, drive=total <= TAG_DRIVES_BELOW)
-            .order_by(*order_by)
-            .limit(limit)
-            .offset(offset)
+    text_only = not tag_ids and any(filters[k] for k in ("search", "company")) and cursor is None
+    if text_only and dialect == "sqlite":  # every FTS5 match is read to sort them anyway: count
+        # them in the same pass (PostgreSQL: a window makes it walk the sort index instead)
+        stmt = _contact_filters(select(func.count().over(), *keyset.columns(keys)), account_id, **filters)
+        found = (await session.execute(keyset.page(stmt, keys, None, scope, limit, offset))).all()
+        total = int(found[0][0]) if found else 0
+        if not found and offset:  # past the end: the window saw no row
+            total = await _count_contacts(session, account_id, filters)
+    else:
+        total = await _count_contacts(session, account_id, filters)
+        stmt = _contact_filters(  # a broad tag: walk the sort index, probing the tag's contacts
+            select(*keyset.columns(keys)), account_id, **filters, drive=total <= TAG_DRIVES_BELOW
         )
-    )
+        found = (await session.execute(keyset.page(stmt, keys, cursor, scope, limit, offset))).all()
+    ids = [row[-1] for row in found[:limit]]
     rows = {c.id: c for c in await session.scalars(select(Contact).where(Contact.id.in_(ids)))} if ids else {}
-    return [rows[i] for i in ids if i in rows], total
+    return Page([rows[i] for i in ids if i in rows], total, keyset.next_cursor(found, keys, limit, scope))
 
 
-def _contact_order(sort: str, order: str) -> list[Any]:
+def _unindexed(expr: Any) -> Any:
+    """`expr` in the same order but no sort index's: on PostgreSQL a text search then finds its
+    matches through the trigram indexes and sorts them, instead of walking the whole sort index
+    and testing every contact (the planner's bet when it underestimates how rare a match is)."""
+    if isinstance(expr.type, DateTime):
+        return func.date_trunc("microseconds", expr, type_=DateTime(timezone=True))
+    return expr.concat(literal_column("''"))
+
+
+def contact_keys(sort: str, order: str, dialect: str) -> list[tuple[Any, bool]]:
+    """The sort keys of the contact list, `(expression, descending)`, ending with the id (the
+    columns of the matching `ix_contacts_account_*` index after `account_id`)."""
     if sort not in CONTACT_SORTS or order not in ("asc", "desc"):
         raise Invalid(f"Unknown contact sort {sort!r} {order!r}")
-    keys: list[Any] = {
-        "name": [func.lower(Contact.last_name), func.lower(Contact.first_name)],
+    exprs: list[Any] = {  # (typed: a cursor's values are checked against the key types)
+        "name": [func.lower(Contact.last_name, type_=String), func.lower(Contact.first_name, type_=String)],
         "company": [
-            func.lower(func.coalesce(Contact.company, literal_column("''"))),
-            func.lower(Contact.last_name),
+            func.lower(func.coalesce(Contact.company, literal_column("''")), type_=String),
+            func.lower(Contact.last_name, type_=String),
         ],
-        "created_at": [Contact.created_at],
+        "created_at": [keyset.sortable(Contact.created_at, dialect)],
     }[sort]
-    keys = [k.desc() if order == "desc" else k.asc() for k in keys]
-    return [*keys, Contact.id.desc() if order == "desc" else Contact.id.asc()]
+    return [(e, order == "desc") for e in [*exprs, Contact.id]]
 
 
 async def get_contact(session: AsyncSession, account_id: str, contact_id: str) -> Contact:
@@ -238,7 +270,60 @@ async def leads_for_contact(session: AsyncSession, account_id: str, contact_id: 
     return list(rows)
 
 
-async def list_leads(
+async def list_leads(session: AsyncSession, account_id: str, **filters: Any) -> tuple[list[Lead], int, float]:
+    """One page of leads, the number that match and their summed value (see `leads_page`)."""
+    page, value = await leads_page(session, account_id, **filters)
+    return page.items, page.total, value
+
+
+def lead_keys(by_value: bool, ascending: bool, dialect: str) -> list[tuple[Any, bool]]:
+    """The lead list's sort keys, `(expression, descending)`: newest first, or by value (biggest
+    first unless `ascending`), ties by ascending id (the `ix_leads_account_*` keyset indexes)."""
+    first = (Lead.value, not ascending) if by_value else (keyset.sortable(Lead.created_at, dialect), True)
+    return [first, (Lead.id, False)]
+
+
+def lead_text_filter(dialect: str, value: str) -> Any:
+    """Leads whose name, email or company contain `value`, case folded: SQLite through the
+    trigram FTS5 table `leads_fts` (migration 0020), PostgreSQL through the `pg_trgm` GIN
+    indexes on the same lower-cased columns; needles under 3 characters: LIKE."""
+    needle = value.strip().lower()
+    if dialect == "sqlite" and len(needle) >= MIN_INDEXED_SEARCH:
+        rowids = (
+            select(literal_column("rowid"))
+            .select_from(table("leads_fts"))
+            .where(text("leads_fts MATCH :lead_match").bindparams(lead_match=_fts5_string(needle)))
+        )
+        return literal_column("leads.rowid").in_(rowids)
+    like = f"%{needle}%"
+    return or_(
+        func.lower(Lead.name).like(like),
+        func.lower(Lead.email).like(like),
+        func.lower(Lead.company).like(like),
+    )
+
+
+async def _lead_totals(
+    session: AsyncSession, account_id: str, status: str | None, source: str | None
+) -> tuple[int, float]:
+    """(count, summed value) of the account's leads of this status / source from the daily lead
+    rollups (kept by triggers in each write's transaction): a few rows per day, not every lead."""
+    conds = [RecordRollup.account_id == account_id, RecordRollup.kind == "lead"]
+    if status:
+        conds.append(RecordRollup.k2 == status)
+    if source:
+        conds.append(RecordRollup.k1 == source)
+    n, value = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(RecordRollup.n), 0), func.coalesce(func.sum(RecordRollup.value), 0.0)
+            ).where(*conds)
+        )
+    ).one()
+    return int(n), float(value)
+
+
+async def leads_page(
     session: AsyncSession,
     account_id: str,
     *,
@@ -253,20 +338,22 @@ async def list_leads(
     ascending: bool = False,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[Lead], int, float]:
-    """One page of leads (newest first, or by value when `by_value`), the number that match, and
-    the summed value of all that match. `search` matches name, email or company; the value bounds
-    are inclusive."""
-    conds = [Lead.account_id == account_id]
-    if search:
-        like = f"%{search.strip().lower()}%"
-        conds.append(
-            or_(
-                func.lower(Lead.name).like(like),
-                func.lower(Lead.email).like(like),
-                func.lower(Lead.company).like(like),
-            )
-        )
+    cursor: str | None = None,
+    scope: str = "leads",
+) -> tuple[Page[Lead], float]:
+    """One page of leads (newest first, or by value when `by_value`) with the number that match
+    and the cursor of the next page (of this `scope`), and the summed value of all that match.
+
+    `search` matches name, email or company through the text index; the value bounds are
+    inclusive. The plain list and status / source filters are counted from the lead rollups;
+    other filters count the filtered query (through `ix_leads_account_created` for dates)."""
+    dialect = session.get_bind().dialect.name
+    text_search = bool(search and search.strip())
+    fts = text_search and dialect == "sqlite" and len(search.strip()) >= MIN_INDEXED_SEARCH  # type: ignore[union-attr]
+    # "+": with a text search the FTS5 rowid list drives, not the account's sort index
+    conds = [literal_column("+leads.account_id") == account_id if fts else Lead.account_id == account_id]
+    if text_search:
+        conds.append(lead_text_filter(dialect, search))  # type: ignore[arg-type]
     if status:
         conds.append(Lead.status == status)
     if source:
@@ -279,14 +366,19 @@ async def list_leads(
         conds.append(Lead.value >= min_value)
     if max_value is not None:
         conds.append(Lead.value <= max_value)
-    total, value = (
-        await session.execute(select(func.count(), func.coalesce(func.sum(Lead.value), 0.0)).where(*conds))
-    ).one()
-    order = (Lead.value.asc() if ascending else Lead.value.desc()) if by_value else Lead.created_at.desc()
-    rows = await session.scalars(
-        select(Lead).where(*conds).order_by(order, Lead.id).limit(limit).offset(offset)
-    )
-    return list(rows), int(total or 0), float(value)
+    if not (text_search or created_from or created_to or min_value is not None or max_value is not None):
+        total, value = await _lead_totals(session, account_id, status, source)
+    else:
+        total, value = (
+            await session.execute(
+                select(func.count(), func.coalesce(func.sum(Lead.value), 0.0)).where(*conds)
+            )
+        ).one()
+    keys = lead_keys(by_value, ascending, dialect)
+    stmt = select(Lead, *keyset.columns(keys)).where(*conds)
+    found = (await session.execute(keyset.page(stmt, keys, cursor, scope, limit, offset))).all()
+    rows = [row[0] for row in found[:limit]]
+    return Page(rows, int(total or 0), keyset.next_cursor(found, keys, limit, scope)), float(value)
 
 
 async def pipeline_by_status(session: AsyncSession, account_id: str) -> dict[str, tuple[int, float]]:

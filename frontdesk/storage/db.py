@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from frontdesk.storage import sqlite_driver
 from frontdesk.storage.events import EventBus
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,11 @@ class Database:
             path = Path(parsed.database)
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.touch(mode=0o600, exist_ok=True)  # owner-only before SQLite opens it (-wal/-shm follow)
-        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=not self.is_sqlite)
+        self.engine: AsyncEngine = (  # aiosqlite: one thread hop a statement (`sqlite_driver`)
+            sqlite_driver.create_engine(url)
+            if parsed.drivername == "sqlite+aiosqlite"
+            else create_async_engine(url, pool_pre_ping=not self.is_sqlite)
+        )
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.events = EventBus()  # changes written through this store announce themselves here

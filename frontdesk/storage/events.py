@@ -12,7 +12,7 @@ Publishing never blocks and never fails the write: a subscriber whose queue is f
 event (logged).
 
 Across replicas (`FRONTDESK_REDIS_URL`, `storage/redis_events.py`) the bus has a `relay`: each
-published event is also handed to Redis pub/sub, and events other processes published arrive
+published event is also appended to a Redis Stream, and events other processes published arrive
 through `deliver_remote`, which reaches the account subscribers (the `/ws` sockets) only. The
 background listeners subscribed to every account (webhook fan-out, the lead notifier) hear the
 events of their own process, so each change is fanned out once, by the process that wrote it.

@@ -1,5 +1,6 @@
 """What the replicas of one deployment share through Redis (`FRONTDESK_REDIS_URL`): one client,
-the live-events relay (`redis_events.py`) and a health probe. Rate limits (`ratelimit.py`), the
+the live-events relay (`redis_events.py`), commands to every replica (`redis_commands.py`, e.g.
+cancel a turn another replica runs) and a health probe. Rate limits (`ratelimit.py`), the
 turn event log (`agent/turn_stream.py`) and the job broker (`tools/jobs/queue.py`) use the same URL.
 
 What is *not* here because PostgreSQL already shares it: the access-token deny-list (the
@@ -12,24 +13,39 @@ from __future__ import annotations
 import asyncio
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 
 from frontdesk.storage.events import EventBus
+from frontdesk.storage.redis_commands import ReplicaCommands
 from frontdesk.storage.redis_events import RedisEventRelay
 
 HEALTH_TIMEOUT_SECONDS = 2.0
 
 
+def _retry() -> Retry:
+    return Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2)
+
+
 class SharedRedis:
     def __init__(self, url: str, bus: EventBus) -> None:
         self.url = url
-        self.client: Redis = Redis.from_url(url, socket_connect_timeout=HEALTH_TIMEOUT_SECONDS)
-        # The subscriber waits for messages as long as it takes (no read timeout); Redis's own
-        # pings (`health_check_interval`) find a dead connection.
-        self._listener: Redis = Redis.from_url(url, socket_timeout=None, health_check_interval=30)
+        # A command on a pooled connection that died with a Redis restart fails at once; it is
+        # tried again on a new connection (twice at most) rather than failing its caller.
+        self.client: Redis = Redis.from_url(
+            url, socket_connect_timeout=HEALTH_TIMEOUT_SECONDS, retry=_retry()
+        )
+        # The stream reader and the subscriber wait as long as it takes (no read timeout); Redis's
+        # own pings (`health_check_interval`) find a dead connection.
+        self._listener: Redis = Redis.from_url(
+            url, socket_timeout=None, health_check_interval=30, retry=_retry()
+        )
         self.relay = RedisEventRelay(bus, self.client, self._listener)
+        self.commands = ReplicaCommands(self.client, self._listener)
 
     async def start(self) -> None:
         await self.relay.start()
+        await self.commands.start()
 
     async def health(self) -> str:
         """`connected`, or `error: <kind>`."""
@@ -40,6 +56,7 @@ class SharedRedis:
         return "connected"
 
     async def aclose(self) -> None:
+        await self.commands.stop()
         await self.relay.stop()
         await self._listener.aclose()
         await self.client.aclose()

@@ -12,14 +12,21 @@ What moves what (each message counts in a daily and an hourly bucket, UTC):
   and `conversations.message_count`;
 - a conversation's department change: its messages without `agent_used` move to the new
   department (their department is the conversation's); its own `record_rollups` row moves too;
-- contacts and leads: `record_rollups` by day (leads by source and status, with their value).
+- contacts and leads: `record_rollups` by day (leads by source and status, with their value);
+- `day_conversations` (migration `0018_day_conversations`): per account and UTC day, the number of
+  conversations with messages that day. A message insert adds one when it is its conversation's
+  first message of the day (the conversation's daily `conversation_buckets` rows, just updated,
+  sum to 1); a delete takes one away when it was the last (they sum to 0). A department move
+  changes neither.
 
 Deleting a conversation deletes its messages first (a BEFORE DELETE trigger), so the message
 triggers still see the conversation's department. While an account is being deleted the
 counters are left to its ON DELETE CASCADE.
 
 The statements are generated for both dialects from one template. Migration `0014_scale`
-installs them; `bulk_demo` drops and re-creates them around a bulk load (then backfills).
+installs them without the day counter (`create_statements(d)`), `0018_day_conversations` re-creates
+them with it (`create_statements(d, day_counter=True)`: what the code expects); `bulk_demo` drops
+them around a bulk load and adds the load's counts itself.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ GRAINS = {
 MESSAGE_KEY = "account_id, grain, bucket, channel, role, department"
 PRESENCE_KEY = "account_id, grain, bucket, conversation_id, channel, role, department"
 RECORD_KEY = "account_id, kind, day, k1, k2"
+DAY_KEY = "account_id, day"
 
 
 def bucket(dialect: Dialect, column: str, fmt: str = "g.fmt") -> str:
@@ -53,8 +61,25 @@ def _upsert(table: str, key: str, values: dict[str, str]) -> str:
     return f"INSERT INTO {table} ({key}, {cols}) {{select}} ON CONFLICT ({key}) DO UPDATE SET {sets}"
 
 
-def message_delta(dialect: Dialect, row: str, sign: int, *, guard: bool) -> list[str]:
-    """Statements adding (sign 1) or removing (sign -1) message `row` (`new`/`old`) everywhere."""
+def day_delta(dialect: Dialect, row: str, sign: int, where: str) -> str:
+    """Count message `row`'s conversation in (sign 1) or out of (sign -1) its day, when the
+    conversation's daily presence rows (already moved by this message) sum to 1 (first message of
+    the day) or 0 (last one gone)."""
+    day = _day(dialect, f"{row}.created_at")
+    present = (
+        f"(SELECT sum(cb.messages) FROM conversation_buckets cb WHERE cb.account_id = {row}.account_id "
+        f"AND cb.grain = 'd' AND cb.bucket = {day} AND cb.conversation_id = {row}.conversation_id)"
+    )
+    condition = f"{present} = {1 if sign > 0 else 0}"
+    where = f"{where} AND {condition}" if where else f"WHERE {condition}"
+    return _upsert("day_conversations", DAY_KEY, {"conversations": ""}).format(
+        select=f"SELECT {row}.account_id, {day}, {sign} {where}"
+    )
+
+
+def message_delta(dialect: Dialect, row: str, sign: int, *, guard: bool, day_counter: bool) -> list[str]:
+    """Statements adding (sign 1) or removing (sign -1) message `row` (`new`/`old`) everywhere
+    (without `day_conversations` when not `day_counter`: the triggers of migration 0014)."""
     dept = (
         f"coalesce({row}.agent_used, (SELECT department FROM conversations "
         f"WHERE id = {row}.conversation_id), 'none')"
@@ -75,7 +100,9 @@ def message_delta(dialect: Dialect, row: str, sign: int, *, guard: bool) -> list
     )
     if dialect == "postgresql" and sign < 0:  # not while the conversation itself is being deleted
         count += " AND pg_trigger_depth() < 2"
-    return [counts, presence, count]
+    exists = f"WHERE EXISTS (SELECT 1 FROM accounts WHERE id = {row}.account_id)" if guard else ""
+    days = [day_delta(dialect, row, sign, exists)] if day_counter else []
+    return [counts, presence, *days, count]
 
 
 def department_move(dialect: Dialect, department: str, sign: int) -> list[str]:
@@ -119,7 +146,7 @@ _RECORD_COLUMNS = {
 _MESSAGE_COLUMNS = "account_id, conversation_id, role, channel, agent_used, tokens_in, tokens_out, created_at"
 
 
-def _sqlite_triggers() -> list[tuple[str, str]]:
+def _sqlite_triggers(day: bool) -> list[tuple[str, str]]:
     """(name, CREATE TRIGGER statement) pairs for SQLite."""
     d: Dialect = "sqlite"
 
@@ -128,13 +155,16 @@ def _sqlite_triggers() -> list[tuple[str, str]]:
 
     out = [
         ("rollup_messages_insert",
-         f"AFTER INSERT ON messages {body(message_delta(d, 'new', 1, guard=False))}"),
+         f"AFTER INSERT ON messages {body(message_delta(d, 'new', 1, guard=False, day_counter=day))}"),
         ("rollup_messages_delete",
-         f"AFTER DELETE ON messages {body(message_delta(d, 'old', -1, guard=True))}"),
+         f"AFTER DELETE ON messages {body(message_delta(d, 'old', -1, guard=True, day_counter=day))}"),
         (
             "rollup_messages_update",
             f"AFTER UPDATE OF {_MESSAGE_COLUMNS} ON messages "
-            + body(message_delta(d, "old", -1, guard=True) + message_delta(d, "new", 1, guard=False)),
+            + body(
+                message_delta(d, "old", -1, guard=True, day_counter=day)
+                + message_delta(d, "new", 1, guard=False, day_counter=day)
+            ),
         ),
         (
             "rollup_conversations_department",
@@ -178,15 +208,16 @@ def _pg_function(name: str, branches: dict[str, list[str]], result: str = "NULL"
     )
 
 
-def _postgres_statements() -> list[str]:
+def _postgres_statements(day: bool) -> list[str]:
     d: Dialect = "postgresql"
     out = [
         _pg_function(
             "rollup_messages",
             {
-                "INSERT": message_delta(d, "new", 1, guard=False),
-                "DELETE": message_delta(d, "old", -1, guard=True),
-                "UPDATE": message_delta(d, "old", -1, guard=True) + message_delta(d, "new", 1, guard=False),
+                "INSERT": message_delta(d, "new", 1, guard=False, day_counter=day),
+                "DELETE": message_delta(d, "old", -1, guard=True, day_counter=day),
+                "UPDATE": message_delta(d, "old", -1, guard=True, day_counter=day)
+                + message_delta(d, "new", 1, guard=False, day_counter=day),
             },
         ),
         "CREATE TRIGGER rollup_messages AFTER INSERT OR DELETE OR UPDATE OF "
@@ -225,17 +256,20 @@ def _postgres_statements() -> list[str]:
     return out
 
 
-def create_statements(dialect: str) -> list[str]:
+def create_statements(dialect: str, *, day_counter: bool = False) -> list[str]:
+    """The triggers (and PostgreSQL functions) to create. `day_counter=False` gives them as
+    migration 0014 installed them (it calls this without the flag); the schema since
+    `0018_day_conversations`, which everything else expects, needs `day_counter=True`."""
     if dialect == "sqlite":
-        return [f"CREATE TRIGGER {name} {rest}" for name, rest in _sqlite_triggers()]
+        return [f"CREATE TRIGGER {name} {rest}" for name, rest in _sqlite_triggers(day_counter)]
     if dialect == "postgresql":
-        return _postgres_statements()
+        return _postgres_statements(day_counter)
     return []
 
 
 def drop_statements(dialect: str) -> list[str]:
     if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {name}" for name, _ in _sqlite_triggers()]
+        return [f"DROP TRIGGER IF EXISTS {name}" for name, _ in _sqlite_triggers(False)]
     if dialect == "postgresql":
         tables = (
             {"rollup_messages": "messages"}

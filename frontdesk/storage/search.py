@@ -1,16 +1,19 @@
 """Full-text search over the conversation store, scored, always scoped to one account.
 
 SQLite: the `messages_fts` FTS5 table (migration `0005_search`), matched with the rendered query
-and ranked by `bm25` (the score returned is `-bm25`: higher is better). PostgreSQL:
-`to_tsvector('simple', content) @@ to_tsquery('simple', ...)` over the GIN index of the same
-migration, ranked by `ts_rank_cd`. Both tokenise on letters and digits and fold case, without
-stemming, so a query means the same on either database.
+and ranked by `bm25` (the score returned is `-bm25`: higher is better). PostgreSQL: the stored
+column `messages.content_tsv` = `to_tsvector('simple', content)` (migration `0019_message_tsv`)
+with its GIN index, matched with `@@ to_tsquery('simple', ...)` and ranked by `ts_rank_cd` on
+the stored vector. Both tokenise on letters and digits and fold case, without stemming, so a
+query means the same on either database.
 
 At scale (issue 17, `bench/store_scale.py`): the index drives each query and the scope is checked
-on the rows it yields (SQLite walks FTS5 rowids newest first; PostgreSQL takes the GIN matches
-newest first); only a window of the newest matches is scored (`RANK_WINDOW`) and the total is
-counted up to `TOTAL_CAP`. Chosen after measuring bm25 over every match of a word in a fifth of a
-million messages (~0.5 s) against the window (milliseconds); see docs/benchmarks.md.
+on the rows it yields (SQLite walks FTS5 rowids newest first; PostgreSQL takes the GIN matches,
+or walks the account's messages newest first for a common word); only a window of the newest
+matches is scored (`RANK_WINDOW`), the page is cut from it in SQL, and the total is counted up to
+`TOTAL_CAP`. Chosen after measuring bm25 over every match of a word in a fifth of a million
+messages (~0.5 s) against the window (milliseconds); see docs/benchmarks.md. The plans are pinned
+in tests/storage/test_plans.py and tests/storage/test_search_plans.py.
 
 If a migration ever rebuilds `messages` on SQLite (batch mode copies the table), it must recreate
 the triggers of `0005_search` and call `rebuild_index`.
@@ -19,7 +22,7 @@ the triggers of `0005_search` and call `rebuild_index`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DateTime, TextClause, bindparam, select, text
@@ -56,19 +59,22 @@ RANK_WINDOW = 1_000  # matches ranked per query: the newest this many in scope (
 
 
 def _scope_sql(scope: SearchScope) -> tuple[str, dict[str, Any]]:
-    """The scope as SQL over `m` (messages) and `c` (conversations), with its parameters."""
-    conds = ["m.account_id = :account_id", "c.account_id = :account_id"]
+    """The scope as SQL over `m` (messages) and, for a user's scope, `c` (conversations).
+
+    A message carries its conversation's account (`add_messages` copies it), so the
+    conversation is only joined when the scope is one user's conversations."""
+    conds = ["m.account_id = :account_id"]
     params: dict[str, Any] = {"account_id": scope.account_id}
     if scope.user_id is not None:
-        conds.append("c.user_id = :user_id")
+        conds += ["c.account_id = :account_id", "c.user_id = :user_id"]
         params["user_id"] = scope.user_id
-    for name, column in (
+    for name, col in (
         ("role", "m.role"),
         ("channel", "m.channel"),
         ("conversation_id", "m.conversation_id"),
     ):
         if value := getattr(scope, name):
-            conds.append(f"{column} = :{name}")
+            conds.append(f"{col} = :{name}")
             params[name] = value
     for name, op in (("created_from", ">="), ("created_to", "<")):
         if (value := getattr(scope, name)) is not None:
@@ -86,38 +92,64 @@ def _typed(sql: str) -> TextClause:
     return stmt.bindparams(*times) if times else stmt
 
 
-def _sqlite(query: Node, where: str) -> tuple[str, str, dict[str, Any]]:
-    """(matches newest first with their score, the same without score) for FTS5.
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One dialect's statements: the newest matches with their score (`window`, newest first,
+    cut with LIMIT by the caller) and the bare matches (`matches`, for the capped count); `id`
+    orders ids by code point (the last tie-break of the ranking)."""
 
-    The FTS5 table drives (CROSS JOIN fixes the order): it yields matching rowids newest first,
-    each is joined to its message and conversation by primary key and the scope checked there."""
-    body = (
-        "FROM messages_fts f CROSS JOIN messages m ON m.rowid = f.rowid "
-        "CROSS JOIN conversations c ON c.id = m.conversation_id "
-        f"WHERE messages_fts MATCH :fts_query AND {where} ORDER BY f.rowid DESC"
-    )
-    return (
-        f"SELECT m.id, m.created_at, -bm25(messages_fts) AS score {body}",
+    window: str
+    matches: str
+    params: dict[str, Any]
+    id: str = "id"
+
+
+def _sqlite(query: Node, where: str, scope: SearchScope) -> _Plan:
+    """FTS5 drives (CROSS JOIN fixes the order): it yields matching rowids newest first, each is
+    joined to its message (and, for a user's scope, its conversation) by key and checked there.
+
+    `bm25` is computed for the window's rows only, but FTS5 counts the documents holding each
+    phrase once per statement (its IDF) by walking the phrase's whole doclist: that walk is the
+    fixed part of a common word's cost (about 20 ms of CPU for a word in 400,000 messages)."""
+    joins = "CROSS JOIN messages m ON m.rowid = f.rowid"
+    if scope.user_id is not None:
+        joins += " CROSS JOIN conversations c ON c.id = m.conversation_id"
+    body = f"FROM messages_fts f {joins} WHERE messages_fts MATCH :fts_query AND {where}"
+    return _Plan(
+        f"SELECT m.id, m.created_at, -bm25(messages_fts) AS score {body} ORDER BY f.rowid DESC",
         f"SELECT 1 {body}",
         {"fts_query": to_fts5(query)},
     )
 
 
-def _postgres(query: Node, where: str) -> tuple[str, str, dict[str, Any]]:
-    """The same for PostgreSQL: the GIN expression index finds the matches, newest first."""
-    match = "to_tsvector('simple'::regconfig, m.content) @@ to_tsquery('simple'::regconfig, :ts_query)"
-    body = (
-        f"FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE {match} AND {where} "
-        "ORDER BY m.created_at DESC, m.id DESC"
-    )
-    score = (
-        "ts_rank_cd(to_tsvector('simple'::regconfig, m.content), to_tsquery('simple'::regconfig, :ts_query))"
-    )
-    return (
-        f"SELECT m.id, m.created_at, {score} AS score {body}",
+def _postgres(query: Node, where: str, scope: SearchScope) -> _Plan:
+    """The same over the stored `content_tsv` column (migration `0019_message_tsv`): matched,
+    ranked and counted without recomputing `to_tsvector` for any row. The planner picks the
+    GIN index for a rarer word (then sorts its few matches) or walks `(account_id, created_at)`
+    newest first for a common one (the window is full after a few thousand rows); it can only
+    choose well with the word in hand, hence the custom plans `search_messages` asks for."""
+    tsq = "to_tsquery('simple'::regconfig, :ts_query)"
+    join = " JOIN conversations c ON c.id = m.conversation_id" if scope.user_id is not None else ""
+    body = f"FROM messages m{join} WHERE m.content_tsv @@ {tsq} AND {where}"
+    return _Plan(
+        f"SELECT m.id, m.created_at, ts_rank_cd(m.content_tsv, {tsq}) AS score {body} "
+        "ORDER BY m.created_at DESC, m.id DESC",
+        # unordered: the count stops at the cap wherever the planner finds matches first (for a
+        # word in 3% of the 1M store the GIN bitmap stops after 10,000 rows instead of sorting
+        # all 29,000; ordering would win only for very common words, by ~20 ms)
         f"SELECT 1 {body}",
         {"ts_query": to_tsquery(query)},
+        'id COLLATE "C"',
     )
+
+
+# PostgreSQL, for the search's own transaction: plan every execution with its word (a generic
+# plan of the cached prepared statement would use one shape for rare and common words alike),
+# and no parallel workers (starting them costs more than a search of a few thousand rows).
+_PG_SETTINGS = (
+    "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true)"
+)
 
 
 async def search_messages(
@@ -126,30 +158,41 @@ async def search_messages(
     """One page of matching messages, best first, and the number of matches in scope.
 
     The full-text index drives every query. Ranking: the newest `RANK_WINDOW` matches in scope
-    (or `offset + limit`, if more) are scored and the page is cut from them, best first; a word
-    with fewer matches is ranked over all of them. The total is exact up to `TOTAL_CAP` and
-    `TOTAL_CAP` above it, so a common word never counts a million rows."""
+    (or `offset + limit`, if more) are scored and the page is cut from them in SQL, best first
+    (ties: newer first, then id); a word with fewer matches is ranked over all of them. The
+    same statement returns the window's size, so only a full window (or a page past its end) is
+    followed by the count, exact up to `TOTAL_CAP` and `TOTAL_CAP` above it: a common word never
+    counts a million rows. (Joining the page's messages into that statement too would save a
+    round trip, but left SQLite free to scan `conversations` on a small store; not done.)"""
     dialect = session.get_bind().dialect.name
     where, params = _scope_sql(scope)
     if dialect == "sqlite":
-        scored, plain, extra = _sqlite(query, where)
+        plan = _sqlite(query, where, scope)
     elif dialect == "postgresql":
-        scored, plain, extra = _postgres(query, where)
+        plan = _postgres(query, where, scope)
+        await session.execute(text(_PG_SETTINGS))
     else:
         raise Invalid(f"Message search is not available on {dialect}")
-    params |= extra
+    params |= plan.params
     window = max(RANK_WINDOW, offset + limit)
+    # SQLite compares the stored times as text: every writer stores one ISO format (the ORM's).
     ranked = (
         await session.execute(
-            _typed(f"SELECT id, created_at, score FROM ({scored} LIMIT {window}) w"), params
+            _typed(
+                "SELECT id, score, count(*) OVER () AS n "
+                f"FROM ({plan.window} LIMIT {window}) w "
+                f"ORDER BY score DESC, created_at DESC, {plan.id} LIMIT {limit} OFFSET {offset}"
+            ),
+            params,
         )
     ).all()
-    total = len(ranked)
-    if total >= window:
-        capped = await session.scalar(_typed(f"SELECT count(*) FROM ({plain} LIMIT {TOTAL_CAP}) x"), params)
+    total = int(ranked[0].n) if ranked else 0
+    if total >= window or (not ranked and offset):  # a full window, or a page past its end
+        capped = await session.scalar(
+            _typed(f"SELECT count(*) FROM ({plan.matches} LIMIT {TOTAL_CAP}) x"), params
+        )
         total = int(capped or 0)
-    ranked.sort(key=lambda r: (-float(r.score), -_epoch(r.created_at), r.id))
-    page = {r.id: round(float(r.score), 6) for r in ranked[offset : offset + limit]}
+    page = {r.id: round(float(r.score), 6) for r in ranked}
     if not page:
         return [], total
     rows = await session.execute(
@@ -161,14 +204,8 @@ async def search_messages(
     return [found[i] for i in page if i in found], total
 
 
-def _epoch(value: datetime | str) -> float:
-    """Seconds of a stored time (SQLite hands raw text back from a text() query)."""
-    at = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
-
-
 async def rebuild_index(session: AsyncSession) -> None:
-    """Refill the SQLite FTS5 table from `messages` (PostgreSQL's expression index needs nothing)."""
+    """Refill the SQLite FTS5 table from `messages` (PostgreSQL's stored column needs nothing)."""
     if session.get_bind().dialect.name == "sqlite":
         await session.execute(text("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')"))
         await session.commit()

@@ -111,4 +111,7 @@ def test_requests_read_as_plans() -> None:
     p = plan("tag all contacts at Acme Corp as enterprise", TODAY)
     assert p.arguments["company"] == "Acme Corp" and p.steps[0].each
     assert plan("mark all leads as converted", TODAY).tool is None  # never every record at once
-    assert plan("hello, who are you and what can you do?", TODAY).tool is None  # no contacts listed
+    hello = plan("hello, who are you and what can you do?", TODAY)  # two small reads, no contact list
+    assert (hello.tool, hello.spec["writer"]) == ("pipeline_summary", "greeting")
+    assert [(s.tool, s.arguments["limit"]) for s in hello.parallel] == [("get_contacts", 25)]
+    assert plan("hello", TODAY).tool is None  # a bare greeting reads nothing

@@ -3,6 +3,9 @@ uvicorn server, the demo account), each checked for the tool calls it made AND f
 answer must carry, computed here from the REST API (`/api/leads`, `/api/contacts`, `/api/v1/ads/*`,
 `/files`) with this file's own date arithmetic, filtering and sums — not the planner's code path.
 
+Two more accounts join the demo one: "fresh" (three contacts, three leads of its own, made through
+the REST API) and "empty"; the greeting's examples must name each account's own values.
+
 Categories: talk, memory, lookup, period, compare, group, rank, filter, followup, multi, export,
 advice. `test_category_accuracy` prints the per-category accuracy published in docs/benchmarks.md.
 """
@@ -22,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import _reset_postgres, _settings, demo_login, serve
+from tests.conftest import _reset_postgres, _settings, auth, demo_login, register, serve
 
 TODAY = datetime.now(UTC).date()
 SOURCES = ("website", "referral", "social", "email", "event", "ads")
@@ -80,6 +83,13 @@ class World:
     client: httpx.Client
     headers: dict[str, str]
     convs: dict[str, str] = field(default_factory=dict)
+    accounts: dict[str, dict[str, str]] = field(default_factory=dict)  # other accounts' headers
+
+    def view(self, who: str) -> World:
+        """The same server seen as another account (its own REST data and conversations)."""
+        if who == "demo":
+            return self
+        return World(self.client, self.accounts[who], self.convs, self.accounts)
 
     def get(self, path: str, **params: Any) -> Any:
         r = self.client.get(path, params=params, headers=self.headers)
@@ -127,7 +137,7 @@ class World:
         return self.get("/api/v1/ads/campaigns", **params)["campaigns"]
 
     def ask(self, text: str, conv: str | None) -> tuple[list[dict[str, Any]], str]:
-        key = conv or f"solo-{len(self.convs)}"
+        key = (f"{self.headers['Authorization'][-12:]}:{conv}" if conv else None) or f"solo-{len(self.convs)}"
         if key not in self.convs:
             r = self.client.post("/chat/conversations", json={"title": key}, headers=self.headers)
             self.convs[key] = r.json()["conversation_id"]
@@ -148,7 +158,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     if not settings.resolved_database_url.startswith("sqlite"):
         _reset_postgres(settings.resolved_database_url)
     with serve(settings) as url, httpx.Client(base_url=url, timeout=60) as client:
-        yield World(client, demo_login(client))
+        w = World(client, demo_login(client))
+        w.accounts["fresh"] = auth(register(client, "Fresh"))
+        w.accounts["empty"] = auth(register(client, "Empty"))
+        for name, company, tags in FRESH_CONTACTS:
+            body = {"name": name, "company": company, "tags": tags}
+            assert client.post("/api/contacts", json=body, headers=w.accounts["fresh"]).status_code == 201
+        for name, status, value in FRESH_LEADS:
+            body = {"name": name, "status": status, "source": "event", "value": value}
+            assert client.post("/api/leads", json=body, headers=w.accounts["fresh"]).status_code == 201
+        yield w
 
 
 # -- the table ---------------------------------------------------------------------------------------
@@ -159,10 +178,11 @@ Expect = Callable[[World], list[str]]
 class Case:
     category: str
     text: str
-    tools: tuple[str, ...]  # the tool calls made, in order (a tool repeated once per call)
+    tools: tuple[str, ...] | Callable[[World], tuple[str, ...]]  # the calls made, in order
     expect: Expect  # figures (as text) the answer must contain, computed from the REST API
     conv: str | None = None  # cases with the same conv run in one conversation, in order
     absent: tuple[str, ...] = ()  # text the answer must not contain
+    who: str = "demo"  # the account asking: demo, fresh (a few records of its own) or empty
 
 
 def count(span: Callable[[], tuple[date, date]] | None = None, **eq: Any) -> Expect:
@@ -261,11 +281,14 @@ def metric_text(metric: str, v: float) -> str:
     return ad_fig(v, AD_KIND[metric])
 
 
-def rank_campaigns(metric: str, k: int, best: bool, span: Callable[[], tuple[date, date]] | None) -> Expect:
+def rank_campaigns(
+    metric: str, k: int, best: bool, span: Callable[[], tuple[date, date]] | None, platform: str | None = None
+) -> Expect:
     lower_better = metric in {"cpa", "cpc"}
 
     def run(w: World) -> list[str]:
         rows = [c for c in w.campaigns(span() if span else None) if c["metrics"].get(metric) is not None]
+        rows = [c for c in rows if platform in {None, c["platform"]}]
         rows.sort(key=lambda c: (c["metrics"][metric], c["name"]), reverse=(lower_better != best))
         shown = [metric_text(metric, c["metrics"][metric]) for c in rows[:k]]
         if k == 1:
@@ -351,17 +374,143 @@ def advice_names_campaign() -> Expect:
     return run
 
 
+# the "fresh" account's own records: the greeting's examples must name these, not the demo's
+FRESH_CONTACTS = (("Nia Quartz", "Nimbus Ltd", ["gold"]), ("Omar Quartz", "Nimbus Ltd", ["gold", "beta"]),
+                  ("Pia Quartz", "Quasar Inc", ["silver"]))  # fmt: skip
+FRESH_LEADS = (("Nia Quartz", "contacted", 900.0), ("Omar Quartz", "contacted", 1500.0),
+               ("Pia Quartz", "new", 400.0))  # fmt: skip
+GREETING = ("pipeline_summary", "get_contacts")
+
+
+def all_contacts(w: World) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    while True:
+        page = w.get("/api/contacts", limit=100, offset=len(out))
+        out += page["contacts"]
+        if not page["pagination"]["hasMore"]:
+            return out
+
+
+def top(counts: Counter[str]) -> str:
+    return min(counts, key=lambda k: (-counts[k], k.lower()))
+
+
+def greeting_examples(name: str = "") -> Expect:
+    """The greeting's examples, from this account's REST data: its biggest open lead stage with
+    the count, the commonest tag and company among its 25 newest contacts."""
+
+    def run(w: World) -> list[str]:
+        stages = Counter(r["status"] for r in w.leads())
+        open_ = Counter({k: v for k, v in stages.items() if k != "converted"}) or stages
+        newest = sorted(all_contacts(w), key=lambda c: c["createdAt"], reverse=True)[:25]
+        tags = Counter(t for c in newest for t in c["tags"])
+        companies = Counter(c["company"] for c in newest if c["company"])
+        status = max(open_, key=lambda k: (open_[k], k))
+        return [f"Hi {name}!" if name else "Hi!", "I'm frontdesk", "Try, for example:",
+                f"Which {status} leads are worth the most? (you have {n(open_[status])})",
+                f"How many contacts are tagged {top(tags)}?",
+                f"Show the contacts at {top(companies)}"]  # fmt: skip
+
+    return run
+
+
+def contact_groups(key: str, **having: Any) -> Expect:
+    """Contacts per tag / company (of those with all `having` tags), from the full REST listing."""
+
+    def run(w: World) -> list[str]:
+        rows = [c for c in all_contacts(w) if set(having.get("tags", [])) <= set(c["tags"])]
+        given = {t.lower() for t in having.get("tags", [])}
+        values = Counter(
+            v
+            for c in rows
+            for v in (c["tags"] if key == "tag" else [c["company"]])
+            if v and v.lower() not in given
+        )
+        lines = [f"- {v}: {n(k)}" for v, k in values.items()]
+        return [*lines, f"Total: {n(len(rows))} contacts"]
+
+    return run
+
+
+def group_tools(key: str, **having: Any) -> Callable[[World], tuple[str, ...]]:
+    """Three pages read to find the values, then one counting call per value."""
+
+    def run(w: World) -> tuple[str, ...]:
+        rows = [c for c in all_contacts(w) if set(having.get("tags", [])) <= set(c["tags"])]
+        given = {t.lower() for t in having.get("tags", [])}
+        values = {
+            v
+            for c in rows
+            for v in (c["tags"] if key == "tag" else [c["company"]])
+            if v and v.lower() not in given
+        }
+        return ("get_contacts",) * (3 + min(len(values), 15))
+
+    return run
+
+
+PLATFORM = {"google_ads": "Google Ads", "meta_ads": "Meta Ads"}
+
+
+def per_campaign(metric: str, span: Callable[[], tuple[date, date]] | None = None,
+                 platform: str | None = None) -> Expect:  # fmt: skip
+    def run(w: World) -> list[str]:
+        rows = [c for c in w.campaigns(span() if span else None) if platform in {None, c["platform"]}]
+        rows = [c for c in rows if c["metrics"].get(metric) is not None]
+        rows.sort(key=lambda c: (c["metrics"][metric], c["name"]), reverse=True)
+        out = [f"- {c['name']} [{PLATFORM[c['platform']]}]: {metric_text(metric, c['metrics'][metric])}"
+               for c in rows[:15]]  # fmt: skip
+        total = sum(c["metrics"][metric] for c in rows)
+        return [*out, f"Total over {len(rows)} campaigns: {metric_text(metric, total)}"]
+
+    return run
+
+
+def pipeline_values() -> Expect:
+    def run(w: World) -> list[str]:
+        rows = w.leads()
+        out = []
+        for st in STATUSES:
+            mine = [r["value"] for r in rows if r["status"] == st]
+            out.append(f"- {st}: {n(len(mine))} ({usd(sum(mine))})")
+        return out
+
+    return run
+
+
+def per_channel(metric: str) -> Expect:
+    def run(w: World) -> list[str]:
+        by = w.get("/api/v1/analytics/daily/", metric_type=metric, days=30)["breakdown"]["channel"]
+        return [f"- {ch}: {n(k)}" for ch, k in by.items()] + ["by channel ("]
+
+    return run
+
+
+def mine(n_of: Callable[[World], int], *words: str) -> Expect:
+    return lambda w: [f"{n(n_of(w))} ", *words]
+
+
 CASES: list[Case] = []
 add = CASES.append
 
-# talk: no tools, says what it can do with examples, never a list of records
-for text in ("hello", "hi", "hey there", "good morning", "hello, who are you and what can you do?",
-             "what can you do?", "who are you?", "help", "how can you help?"):  # fmt: skip
+# talk: a bare greeting reads nothing; a request for help reads two small things and gives
+# examples naming this account's real values; never a list of records
+for text in ("hello", "hi", "hey there", "good morning"):
     add(Case("talk", text, (), nothing("I'm frontdesk", "Try, for example:"), absent=("I found",)))
+for text in ("hello, who are you and what can you do?", "what can you do?", "who are you?", "help",
+             "how can you help?", "hey, what can you help me with?"):  # fmt: skip
+    add(Case("talk", text, GREETING, greeting_examples(), absent=("I found", "I'm not sure")))
 for text in ("cheers!", "thanks", "thank you", "bye"):
     add(Case("talk", text, (), nothing(), absent=("I'm not sure", "I found")))
-
-add(Case("talk", "hey, what can you help me with?", (), nothing("I'm frontdesk"), absent=("I'm not sure",)))
+# another account, other data: its own values in the examples, none of the demo's
+add(Case("talk", "hello, who are you and what can you do?", GREETING, greeting_examples(), who="fresh",
+         absent=("VIP", "newsletter", "Acme Corp")))  # fmt: skip
+add(Case("talk", "How many contacts are tagged gold?", ("get_contacts",),
+         lambda w: [n(w.contacts_total(tags="gold"))], who="fresh"))  # fmt: skip
+add(Case("talk", "what can you do?", GREETING, nothing("Your account is empty so far", "Leads per source"),
+         who="empty", absent=("Which ",)))  # fmt: skip
+add(Case("talk", "my name is Rita Quartz", (), nothing("Rita Quartz"), conv="t1", who="fresh"))
+add(Case("talk", "what can you do?", GREETING, greeting_examples("Rita Quartz"), conv="t1", who="fresh"))
 
 # memory: stated facts recalled and used
 add(Case("memory", "my name is Ana Costa", (), nothing("Ana Costa"), conv="m1"))
@@ -377,6 +526,35 @@ add(Case("memory", "thanks", (), nothing("Ana Costa"), conv="m1"))
 add(Case("memory", "I'm Bruno and I work at Globex", (), nothing("Bruno", "Globex"), conv="m2"))
 add(Case("memory", "who am i?", (), nothing("Bruno"), conv="m2"))
 add(Case("memory", "remind me who I am", (), nothing("Bruno", "Globex"), conv="m2"))
+
+# facts about the user's remit narrow "my …" requests, and the answer says so; a team the data
+# has no field for is said to be not applied
+add(Case("memory", "I'm in charge of Google Ads", (), nothing("in charge of Google Ads"), conv="p1"))
+add(Case("memory", "how are my campaigns doing?", ("get_campaigns",),
+         lambda w: ["Filtered to Google Ads, as you told me", *per_campaign("spend", None, "google_ads")(w)],
+         conv="p1", absent=("[Meta Ads]",)))  # fmt: skip
+add(Case("memory", "what are my top 3 campaigns by ROAS last month?", ("get_campaigns",),
+         lambda w: ["Google Ads only, as you told me",
+                    *rank_campaigns("roas", 3, True, last_month, "google_ads")(w)], conv="p1"))  # fmt: skip
+add(Case("memory", "spend per campaign for my ads", ("get_campaigns",),
+         lambda w: ["Filtered to Google Ads", *per_campaign("spend", None, "google_ads")(w)],
+         conv="p1"))  # fmt: skip
+add(Case("memory", "I look after the Acme Corp account", (), nothing("Acme Corp account"), conv="p2"))
+add(Case("memory", "show my contacts", ("get_contacts",),
+         mine(lambda w: sum(1 for c in all_contacts(w) if c["company"] == "Acme Corp"),
+              "filtered to Acme Corp, as you told me"), conv="p2"))  # fmt: skip
+add(Case("memory", "how many of my leads are qualified?", ("list_leads",),
+         mine(lambda w: len(w.leads_where(status="qualified", company="Acme Corp")),
+              "filtered to Acme Corp, as you told me"), conv="p2"))  # fmt: skip
+add(Case("memory", "I look after the Porto team", (), nothing("Porto team"), conv="p3"))
+add(Case("memory", "show my contacts", ("get_contacts",),
+         mine(lambda w: len(all_contacts(w)),
+              "not narrowed to the Porto team: contacts have no team or city field"),
+         conv="p3"))  # fmt: skip
+add(Case("memory", "how many leads do I have?", ("list_leads",), count(), conv="p3"))
+add(Case("memory", "I manage the VIP customers", (), nothing("VIP contacts"), conv="p4"))
+add(Case("memory", "how many of my contacts are there?", ("get_contacts",),
+         mine(lambda w: w.contacts_total(tags="VIP"), "filtered to the VIP tag"), conv="p4"))  # fmt: skip
 
 # lookups: one call, the asked-for figure
 for s in SOURCES:
@@ -486,6 +664,30 @@ for phrase, span in PERIODS[:4]:
     add(Case("group", f"leads by status {phrase}", ("list_leads",) * 4, group("status", span)))
 add(Case("group", "last month's pipeline", ("list_leads",) * 4, group("status", last_month)))
 add(Case("group", "show me the pipeline this quarter", ("list_leads",) * 4, group("status", this_quarter)))
+# contacts by tag / company: values found, then one counting call each; figures from the REST listing
+add(Case("group", "contacts by tag", group_tools("tag"), contact_groups("tag")))
+add(Case("group", "how many contacts per company?", group_tools("company"), contact_groups("company")))
+add(Case("group", "VIP contacts by company", group_tools("company", tags=["VIP"]),
+         contact_groups("company", tags=["VIP"])))  # fmt: skip
+add(Case("group", "contacts tagged newsletter broken down by tag", group_tools("tag", tags=["newsletter"]),
+         contact_groups("tag", tags=["newsletter"])))  # fmt: skip
+add(Case("group", "contacts per tag", group_tools("tag"), contact_groups("tag"), who="fresh"))
+# groupings the data has no field for: said plainly
+add(Case("group", "contacts per source", (), nothing("Contacts have no source field")))
+add(Case("group", "leads by owner", (), nothing("no owner or assignee field")))
+add(Case("group", "how many leads per assignee?", (), nothing("no owner or assignee field")))
+# value per status / source
+add(Case("group", "lead value by status", ("pipeline_summary",), pipeline_values()))
+add(Case("group", "lead value per source last month", ("list_leads",) * 6, group("source", last_month)))
+# ad figures per campaign, each campaign's own row
+add(Case("group", "spend per campaign", ("get_campaigns",), per_campaign("spend")))
+add(Case("group", "clicks by campaign last month", ("get_campaigns",), per_campaign("clicks", last_month)))
+add(Case("group", "conversions for each campaign this month", ("get_campaigns",),
+         per_campaign("conversions", this_month)))  # fmt: skip
+add(Case("group", "google ads spend per campaign", ("get_campaigns",),
+         per_campaign("spend", None, "google_ads"),
+         absent=("[Meta Ads]",)))  # fmt: skip
+add(Case("group", "conversations per channel", ("daily_stats",), per_channel("conversations_started")))
 for metric in ("spend", "clicks", "conversions"):
     add(
         Case(
@@ -683,10 +885,12 @@ add(Case("multi", "find the leads matching Nobody-At-All and mark them converted
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.category}:{c.text[:50]}" for c in CASES])
 def test_request(world: World, case: Case) -> None:
     ok = False
+    w = world.view(case.who)
     try:
-        calls, answer = world.ask(case.text, case.conv)
-        assert tuple(c["tool"] for c in calls) == case.tools, (calls, answer)
-        for figure in case.expect(world):
+        calls, answer = w.ask(case.text, case.conv)
+        tools = case.tools(w) if callable(case.tools) else case.tools
+        assert tuple(c["tool"] for c in calls) == tools, (calls, answer)
+        for figure in case.expect(w):
             assert figure in answer, (figure, answer)
         for word in case.absent:
             assert word not in answer, (word, answer)

@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,11 +181,15 @@ def stop(process: Process) -> None:
 
 
 @contextmanager
-def cluster(workdir: Path, **extra_env: str) -> Iterator[Cluster]:
-    """Two replicas (job workers off) and one `frontdesk worker`, started together."""
-    with redis_server(workdir) as redis_url, postgres_database() as database_url:
+def cluster(workdir: Path, redis_url: str | None = None, **extra_env: str) -> Iterator[Cluster]:
+    """Two replicas (job workers off) and one `frontdesk worker`, started together (on a Redis of
+    their own unless `redis_url` names one the test controls)."""
+    with (
+        redis_server(workdir) if redis_url is None else nullcontext(redis_url) as url,
+        postgres_database() as database_url,
+    ):
         data_dir = workdir / "data"
-        env = cluster_env(database_url, redis_url, data_dir, **extra_env)
+        env = cluster_env(database_url, url, data_dir, **extra_env)
         replicas = []
         for i in range(2):
             port = free_port()
@@ -196,7 +200,7 @@ def cluster(workdir: Path, **extra_env: str) -> Iterator[Cluster]:
         try:
             for replica in replicas:
                 wait_healthy(replica)
-            yield Cluster(replicas, worker, database_url, redis_url, env)
+            yield Cluster(replicas, worker, database_url, url, env)
         finally:
             for process in [*replicas, worker]:
                 stop(process)

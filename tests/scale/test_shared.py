@@ -1,5 +1,5 @@
 """The pieces replicas share, each between two "replicas" in one test process: the Redis rate limit,
-the event relay (pub/sub), the turn event log (Redis Streams) and migrations under the advisory
+the event relay and the turn event log (Redis Streams) and migrations under the advisory
 lock on an empty PostgreSQL database. Real `redis-server` and PostgreSQL; skips without them."""
 
 from __future__ import annotations

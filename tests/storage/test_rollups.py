@@ -1,6 +1,8 @@
-"""The rollup tables stay equal to a recount from the raw rows after many concurrent writers
-(messages, department changes, deletes, contacts and leads created, moved and deleted), on SQLite
-and on PostgreSQL; and analytics answered from them equal the raw GROUP BY."""
+"""The rollup tables (with `day_conversations`, the distinct conversations per day) stay equal to a
+recount from the raw rows after many concurrent writers (messages, department changes, deletes,
+messages moved to another day, contacts and leads created, moved and deleted), on SQLite and on
+PostgreSQL; and analytics answered from them equal the raw GROUP BY. Bulk loads:
+tests/storage/test_bulk_demo.py."""
 
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ SNAPSHOT = {
     "record_rollups": "SELECT kind, day, k1, k2, n, round(CAST(value AS numeric), 2) FROM record_rollups "
     "WHERE account_id = :a AND (n <> 0 OR value <> 0)",
     "message_count": "SELECT id, message_count FROM conversations WHERE account_id = :a",
+    "day_conversations": "SELECT day, conversations FROM day_conversations "
+    "WHERE account_id = :a AND conversations <> 0",
 }
 
 
@@ -125,6 +129,7 @@ async def test_rollups_equal_a_recount_after_concurrent_writes(db: Database) -> 
     await asyncio.gather(*(writer(db, principal, n) for n in range(6)))
     kept, again = await recount(db, principal.account_id)
     assert kept["message_rollups"], "the writers wrote messages"
+    assert {n for _, n in kept["day_conversations"]} - {0, 1}, "several conversations on one day"
     for name in SNAPSHOT:
         assert kept[name] == again[name], name
 
@@ -171,40 +176,3 @@ async def test_analytics_from_rollups_equal_the_raw_group_by(db: Database) -> No
         assert await analytics.lead_sources(s, principal.account_id) == await analytics.raw_lead_sources(
             s, principal.account_id
         )
-
-
-async def test_bulk_load_keeps_rollups_the_index_and_the_triggers(db: Database) -> None:
-    from frontdesk.storage import bulk_demo
-    from frontdesk.storage.search import SearchScope, search_messages
-    from frontdesk.storage.search_query import parse_query
-
-    seen: list[tuple[str, int, int]] = []
-    principal = (await new_identity(db, "Bulk")).principal()
-    owner = (principal.account_id, principal.user_id)  # not the demo account other tests count
-    report = await bulk_demo.load_messages(db, 600, 12, progress=lambda *a: seen.append(a), owner=owner)
-    await bulk_demo.load_contacts(db, 40, owner=owner)
-    assert seen[-1] == ("indexing", 1, 1) and ("messages", 600, 600) in seen
-    kept, again = await recount(db, report.account_id)
-    for name in SNAPSHOT:
-        assert kept[name] == again[name], name
-    async with db.session() as s:  # the load is searchable, and the triggers are back for new writes
-        _, total = await search_messages(
-            s, parse_query("order"), SearchScope(report.account_id), limit=5, offset=0
-        )
-        assert total > 0
-        conv = await s.scalar(
-            select(Conversation).where(Conversation.account_id == report.account_id).limit(1)
-        )
-        assert conv is not None
-        await convs.add_messages(s, conv, [convs.NewMessage("user", "zyzzyva")])
-        _, found = await search_messages(
-            s, parse_query("zyzzyva"), SearchScope(report.account_id), limit=5, offset=0
-        )
-    assert found == 1
-    kept, again = await recount(db, report.account_id)
-    assert kept == again
-    if db.is_sqlite:
-        async with db.engine.begin() as conn:
-            await conn.execute(
-                text("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
-            )

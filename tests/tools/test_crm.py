@@ -118,6 +118,7 @@ def test_schemas_come_from_signatures() -> None:
         "order",
         "limit",
         "offset",
+        "cursor",
     }
     assert props["sort"]["enum"] == ["name", "company", "created_at"]
     assert props["limit"]["maximum"] == 100

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from frontdesk.agent.offline import greeting, tables
 from frontdesk.agent.offline.figures import AD_METRICS, LEAD_VALUE, WEB_METRICS, Metric, change, money, show
 from frontdesk.agent.offline.request import Plan
 from frontdesk.agent.offline.steps import Outcome, records
@@ -85,6 +86,10 @@ def write_group(plan: Plan, outcomes: list[Outcome]) -> str:
     if failed := _failed(outcomes):
         return failed
     spec = plan.spec
+    if spec.get("source") == "campaigns":
+        return tables.write_campaigns(plan, outcomes[0])
+    if spec.get("source") == "stats":
+        return tables.write_stats_groups(plan, outcomes[0])
     if spec.get("source") == "ads":  # one call, grouped by the tool itself
         metric = AD_METRICS[spec.get("metric", "spend")]
         data = outcomes[0].data or {}
@@ -235,7 +240,43 @@ def _done_line(o: Outcome) -> str:
 
 
 def write_sequence(plan: Plan, rounds: list[list[Outcome]], notes: list[str]) -> str:
+    """A plan of several rounds: actions reported one by one, or a writer the plan names (a
+    group-by counted per value found, the greeting with examples from the account's data)."""
+    if plan.spec.get("writer") == "groups":
+        return write_value_groups(plan, rounds, notes)
+    if plan.spec.get("writer") == "greeting":
+        return greeting.write_greeting(plan, rounds[0] if rounds else [])
     lines = ["Here is what I did:"] + [_done_line(o) for r in rounds for o in r]
+    return "\n".join(lines + notes)
+
+
+def _group_value(outcome: Outcome, arg: str) -> str:
+    """The value a counting call was made for: its `arg` (the last tag, for a list of tags)."""
+    value = outcome.arguments.get(arg)
+    return str(value[-1] if isinstance(value, list) and value else value or outcome.label)
+
+
+def write_value_groups(plan: Plan, rounds: list[list[Outcome]], notes: list[str]) -> str:
+    """ "Contacts by tag": one row per value found, each the total of its own counting call."""
+    spec = plan.spec
+    key, noun = spec.get("key", "group"), spec.get("noun", "contacts")
+    if failed := _failed([o for r in rounds for o in r]):
+        return failed
+    found = records(rounds[0][0])[1] if rounds and rounds[0] else 0
+    head = f"{noun.capitalize()} by {key}" + (f" ({plan.label})" if plan.label else "")
+    if len(rounds) < 2 or not rounds[1]:
+        why = " ".join(notes) or f"none of them has a {key}."
+        return f"{head}: I found {found:,} {noun}, but could not group them: {why}"
+    rows = [(_group_value(o, spec.get("arg", "tags")), records(o)[1]) for o in rounds[1]]
+    rows.sort(key=lambda r: (-r[1], r[0].lower()))
+    lines = [head + ":"] + [f"- {name}: {count:,}" for name, count in rows]
+    lines.append(f"Total: {found:,} {noun}" + (f" {plan.label}" if plan.label else "") + ".")
+    if key == "tag":
+        lines.append(f"A {noun.removesuffix('s')} with several tags is counted under each of them.")
+    elif (listed := sum(r[1] for r in rows)) < found and not notes:
+        lines.append(f"{found - listed:,} {noun} have no {key}.")
+    if rows and found:
+        lines.append(f"Most: {rows[0][0]} ({rows[0][1] / found * 100:.1f}% of the {noun}).")
     return "\n".join(lines + notes)
 
 

@@ -3,6 +3,8 @@ last month?", "how many of them are VIP?") reuses that turn's tool and arguments
 
 The previous turn is read from the conversation history in the messages: its first tool call and
 that call's arguments (whichever model made it). Without one, a follow-up gets a short question.
+A new request about the user's own records ("show my contacts") is narrowed by the facts they
+stated earlier in the conversation (`personal`), and a greeting uses their name.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from frontdesk.agent.memory import stated_facts
 from frontdesk.agent.model import ChatMessage, ToolCall
-from frontdesk.agent.offline import crm_rules
+from frontdesk.agent.offline import crm_rules, personal
 from frontdesk.agent.offline.labels import label_for
 from frontdesk.agent.offline.planner import CAPABILITIES, plan
 from frontdesk.agent.offline.request import LIST_LIMIT, Plan, Request, date_args
@@ -94,6 +97,13 @@ def _replan(prev_text: str, req: Request, today: date) -> Plan | None:
     return replace(again, followup=True) if again.tool is not None else None
 
 
+def _with_facts(p: Plan, text: str, facts: dict[str, str]) -> Plan:
+    """The greeting with the user's name; "my contacts" / "my campaigns" narrowed by their remit."""
+    if p.spec.get("writer") == "greeting" and facts.get("name"):
+        return replace(p, spec=p.spec | {"name": facts["name"]})
+    return personal.apply_facts(p, text, facts)
+
+
 def plan_turn(messages: list[ChatMessage], today: date) -> Plan:
     """Plan the latest user message of `messages`, as a follow-up of the previous turn if it is one."""
     index = last_user_index(messages)
@@ -104,7 +114,7 @@ def plan_turn(messages: list[ChatMessage], today: date) -> Plan:
     prev, prev_text = previous_call(messages, index)
     req = Request.of(text, today)
     if not is_followup(req, current, prev):
-        return current
+        return _with_facts(current, text, stated_facts(messages[:index]))
     if prev is None:
         return Plan(
             None,

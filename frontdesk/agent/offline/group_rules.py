@@ -6,6 +6,13 @@ A lead group-by is one counting call per group (`list_leads` with `limit` 1, all
 each row's count and value are the tool's own totals; the all-time pipeline by status stays
 `pipeline_summary`. Campaign and platform rankings sort the rows `get_campaigns` /
 `get_ad_performance` returned; lead rankings ask `list_leads` to sort by value.
+
+Contacts by tag or company take two rounds: three pages of `get_contacts` find the tags /
+companies in use (`DISCOVER_PAGES` x 100 contacts; beyond that the answer says which share was
+seen), then one counting `get_contacts` per value (`Step.group`), each row that call's total.
+Spend, clicks or conversions per campaign are the rows `get_campaigns` returned; messages per
+channel are `daily_stats`' own breakdown. Groupings the data has no field for (contacts by source,
+leads by owner or assignee) get a plain answer saying so and what to ask instead.
 """
 
 from __future__ import annotations
@@ -13,7 +20,14 @@ from __future__ import annotations
 import re
 
 from frontdesk.agent.offline.compare_rules import PLATFORM_WORDS, ad_metric
-from frontdesk.agent.offline.crm_rules import LEAD_NOUN, LEAD_SOURCES, lead_filters, value_bounds
+from frontdesk.agent.offline.crm_rules import (
+    CONTACT_NOUN,
+    LEAD_NOUN,
+    LEAD_SOURCES,
+    contact_filters,
+    lead_filters,
+    value_bounds,
+)
 from frontdesk.agent.offline.figures import AD_METRICS
 from frontdesk.agent.offline.request import Plan, Request, Step, date_args
 
@@ -34,6 +48,83 @@ def _group_leads(req: Request, key: str) -> Plan:
     spec = {"key": key, "noun": "leads", "metric": metric, "first_label": steps[0].label}
     return Plan("list_leads", steps[0].arguments, "summary", " ".join(label),
                 parallel=tuple(steps[1:]), shape="group", spec=spec)  # fmt: skip
+
+
+DISCOVER_PAGES = 3  # pages of 100 contacts read to find the tags / companies in use
+_CONTACT_KEYS = {
+    "tag": ("tags", r"(?:tags?|labels?|segments?)"),
+    "company": ("company", r"(?:compan(?:y|ies)|organi[sz]ations?|employers?)"),
+}
+_NO_FIELD = (
+    (CONTACT_NOUN, r"(?:lead )?(?:sources?|channels?|origins?)",
+     "Contacts have no source field in this CRM; leads do. Try 'leads per source', or 'contacts by tag'."),
+    (LEAD_NOUN,
+     r"(?:owners?|assignees?|assigned (?:rep|user)s?|sales ?reps?|salespe(?:rson|ople)|users?|agents?)",
+     "Leads have no owner or assignee field in this CRM, so I can't split them by owner. I can group "
+     "them by source or status, e.g. 'leads per source last month'."),
+    (LEAD_NOUN, r"(?:compan(?:y|ies)|cit(?:y|ies)|teams?|regions?|countr(?:y|ies))",
+     "Leads can't be filtered by company, city or team here, so I can't group them that way; contacts "
+     "can be grouped by company ('contacts per company')."),
+)  # fmt: skip
+
+
+def rule_no_field(req: Request) -> Plan | None:
+    """A group-by the data has no field for: say so, and what can be asked instead."""
+    for noun, field, say in _NO_FIELD:
+        if req.has(_BY + field + r"\b") and req.has(noun):
+            if noun == CONTACT_NOUN and req.has(LEAD_NOUN):
+                continue
+            return Plan(None, clarify=say, spec={"no_field": True})
+    return None
+
+
+def rule_contact_groups(req: Request) -> Plan | None:
+    """ "contacts per tag", "VIP contacts by company": find the values in use, then count each."""
+    if not req.has(CONTACT_NOUN) or req.has(LEAD_NOUN):
+        return None
+    for key, (arg, words) in _CONTACT_KEYS.items():
+        if m := re.search(_BY + words + r"\b", req.low):
+            rest = Request.of(req.text[: m.start()] + " " + req.text[m.end() :], req.today)
+            if rest.low.split()[:2] == ["how", "many"]:  # "how many contacts per tag": not a tag 'per'
+                rest = Request.of(" ".join(rest.text.split()[2:]), req.today)
+            filters, label, _ = contact_filters(rest)
+            filters = {k: v for k, v in filters.items() if k not in {"sort", "order", "search"}}
+            pages = [filters | {"limit": 100, "offset": 100 * i} for i in range(DISCOVER_PAGES)]
+            count = Step("get_contacts", filters | {"limit": 1}, f"contacts per {key}", group=arg)
+            spec = {"writer": "groups", "key": key, "arg": arg, "noun": "contacts", "first_label": "contacts"}
+            return Plan("get_contacts", pages[0], "summary", " ".join(label),
+                        parallel=tuple(Step("get_contacts", a, "contacts") for a in pages[1:]),
+                        steps=(count,), shape="sequence", spec=spec)  # fmt: skip
+    return None
+
+
+def rule_campaign_groups(req: Request) -> Plan | None:
+    """ "spend per campaign", "clicks by campaign last month": each campaign's own figure."""
+    if not req.has(_BY + r"(?:ad )?campaigns?\b"):
+        return None
+    platform = next((p for p, words in PLATFORM_WORDS.items() if req.has(words)), None)
+    args = {"limit": 100} | ({"platform": platform} if platform else {})
+    args |= date_args(req.when, "start_date", "end_date")
+    label = req.when.label if req.when else "the last 30 days"
+    spec = {"source": "campaigns", "metric": ad_metric(req), "period": label}
+    return Plan("get_campaigns", args, "summary", label, shape="group", spec=spec)
+
+
+def rule_message_channels(req: Request) -> Plan | None:
+    """ "messages per channel this month": `daily_stats`' breakdown of messages by door."""
+    if not (req.has(r"\bmessages?\b|\bconversations?\b") and req.has(_BY + r"(?:channels?|doors?)\b")):
+        return None
+    days = 30
+    if req.when and req.when.start:
+        days = max(1, min(366, (req.today - req.when.start).days + 1))
+    metric = "conversations_started" if req.has(r"\bconversations?\b") else "messages_sent"
+    label = f"the last {days} days" if days > 1 else "today"
+    spec = {"source": "stats", "key": "channel", "noun": metric.split("_")[0], "period": label}
+    if req.when and req.when.end and req.when.end < req.today:  # daily_stats counts back from today
+        spec["note"] = f"Note: this count runs from {req.when.label} up to today, not just {req.when.label}."
+    return Plan(
+        "daily_stats", {"metric_type": metric, "days": days}, "summary", label, shape="group", spec=spec
+    )
 
 
 def rule_group(req: Request) -> Plan | None:
@@ -135,4 +226,12 @@ def rule_campaign_filter(req: Request) -> Plan | None:
     return Plan("get_campaigns", args, "list", label, shape="filter", spec=spec)
 
 
-RULES = (rule_group, rule_campaign_filter, rule_rank)
+RULES = (
+    rule_no_field,
+    rule_contact_groups,
+    rule_campaign_groups,
+    rule_message_channels,
+    rule_group,
+    rule_campaign_filter,
+    rule_rank,
+)

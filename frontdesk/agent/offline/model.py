@@ -24,7 +24,7 @@ from frontdesk.agent.model import (
 )
 from frontdesk.agent.offline import compose, talk
 from frontdesk.agent.offline.attachments import answer_from_context
-from frontdesk.agent.offline.followup import plan_turn
+from frontdesk.agent.offline.plan_memo import planned
 from frontdesk.agent.offline.planner import CAPABILITIES, Plan
 from frontdesk.agent.offline.steps import next_round, result_data, rounds_after, unfinished
 from frontdesk.agent.offline.writer import write_answer
@@ -50,7 +50,7 @@ class OfflineModel:
         results = [m for m in messages[last_user + 1 :] if m.role == "tool"]
         if not results and (quoted := answer_from_context(messages[last_user].content)) is not None:
             return quoted  # a question about attached text: its most relevant passages
-        p = plan_turn(messages, self._today())
+        p = planned(messages, self._today())
         available = {t.name for t in tools}
         if p.tool is None and (kind := p.spec.get("talk")):
             return talk.answer(kind, messages[last_user].content, stated_facts(messages), available)

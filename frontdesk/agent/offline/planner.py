@@ -15,6 +15,7 @@ from frontdesk.agent.offline import (
     compare_rules,
     crm_rules,
     data_rules,
+    greeting,
     group_rules,
     helper_rules,
     marketing_rules,
@@ -64,6 +65,8 @@ def plan(text: str, today: date) -> Plan:
     if not req.low:
         return Plan(None, clarify="What would you like to know? " + CAPABILITIES)
     if (kind := talk.kind(req.low)) is not None:
+        if talk.wants_help(kind, req.low):
+            return greeting.plan_greeting()
         return Plan(None, clarify="Hi! " + CAPABILITIES, spec={"talk": kind})
     if talk.states_facts(req.text):
         return Plan(None, clarify="Noted. " + CAPABILITIES, spec={"talk": "fact"})

@@ -19,13 +19,17 @@ Shape = Literal["", "compare", "group", "rank", "sequence", "export", "advice", 
 @dataclass(frozen=True, slots=True)
 class Step:
     """One more tool call of a plan. `use` names the argument filled with the id of the record(s)
-    the previous round created or found; `each` runs the call once per record found."""
+    the previous round created or found; `each` runs the call once per record found. `group` names
+    a record field ("tags", "company"): the call runs once per distinct value of that field among
+    the records the previous round found, with the value as the argument of the same name (a list
+    for a list field such as tags) — a group-by whose every row is the tool's own total."""
 
     tool: str
     arguments: dict[str, Any] = field(default_factory=dict)
     label: str = ""  # what this call stands for in the answer: "last month", "referral", ...
     use: str | None = None
     each: bool = False
+    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

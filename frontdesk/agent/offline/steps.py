@@ -3,9 +3,11 @@
 A plan's first round is its first call plus its `parallel` calls (issued together, one model step).
 Each later `Step` is one round, fed by the round before: `use` fills an argument with the id of the
 record that round created (`create_contact` -> `contact_id`) or found (`get_contacts`, exactly
-one, or each of them up to `EACH_MAX` with `each`). A round with a failed call ends the plan; so
-does a lookup that found nothing (or too many, without `each`). What did not run, and why, is
-reported by `unfinished`, never silently dropped. Deterministic: the same messages, the same calls.
+one, or each of them up to `EACH_MAX` with `each`), or `group` runs once per distinct value of a
+field of the records found (at most `GROUP_MAX` values, the most frequent first). A round with a
+failed call ends the plan; so does a lookup that found nothing (or too many, without `each`).
+What did not run, and why, is reported by `unfinished`, never silently dropped. Deterministic:
+the same messages, the same calls.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from frontdesk.agent.model import ChatMessage, ToolCall
 from frontdesk.agent.offline.request import Plan, Step
 
 EACH_MAX = 10  # records acted on by one "… each" step; more are named, not changed
+GROUP_MAX = 15  # groups counted by one "… per tag / per company" step; more are named as left out
 _ROWS = ("contacts", "leads")
 
 
@@ -73,10 +76,31 @@ def _what(outcome: Outcome) -> str:
     return "leads" if outcome.tool in {"list_leads", "create_lead", "update_lead"} else "contacts"
 
 
+def group_values(before: list[Outcome], key: str) -> tuple[list[str], int, int]:
+    """(distinct values of field `key` in the records the round found, most frequent first then by
+    name; records seen; records the tool said match). A list field (tags) counts each item."""
+    counts: dict[str, int] = {}
+    seen = 0
+    for o in before:
+        rows, _ = records(o)
+        seen += len(rows)
+        for r in rows:
+            value = r.get(key)
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, str) and v.strip():
+                    counts[v] = counts.get(v, 0) + 1
+    total = records(before[0])[1] if before else 0
+    return sorted(counts, key=lambda v: (-counts[v], v.lower())), seen, total
+
+
 def blocked(step: Step, before: list[Outcome]) -> str | None:
     """Why `step` cannot run after the round `before`, or None when it can."""
     if failed := [o for o in before if o.error]:
         return f"{failed[0].tool.replace('_', ' ')} failed ({failed[0].error})"
+    if step.group is not None:
+        if not group_values(before, step.group)[0]:
+            return f"no {_what(before[0])} have a {step.group.removesuffix('s')}" if before else "nothing ran"
+        return None
     if step.use is None:
         return None
     total = records(before[-1])[1]
@@ -88,6 +112,15 @@ def blocked(step: Step, before: list[Outcome]) -> str | None:
 
 
 def calls_for(step: Step, before: list[Outcome]) -> list[Step]:
+    if step.group is not None:
+        key = step.group
+        listy = any(isinstance(r.get(key), list) for o in before for r in records(o)[0])
+        given = list(step.arguments.get(key) or []) if listy else []  # "VIP contacts by tag": VIP and X
+        values = [v for v in group_values(before, key)[0] if v.lower() not in {g.lower() for g in given}]
+        return [
+            Step(step.tool, step.arguments | {key: [*given, v] if listy else v}, v)
+            for v in values[:GROUP_MAX]
+        ]
     if step.use is None:
         return [step]
     rows, _ = records(before[-1])
@@ -111,6 +144,17 @@ def unfinished(plan: Plan, rounds: list[list[Outcome]]) -> list[str]:
     """Sentences for the steps that did not run (and records left alone), each with its reason."""
     notes: list[str] = []
     for i, step in enumerate(plan.steps):
+        if i + 1 < len(rounds) and step.group is not None:
+            values, seen, total = group_values(rounds[i], step.group)
+            if len(values) > GROUP_MAX:
+                rest = ", ".join(values[GROUP_MAX:])
+                notes.append(f"Not counted: {len(values) - GROUP_MAX} smaller groups ({rest}).")
+            if seen < total:
+                notes.append(
+                    f"Note: the groups are the values found on {seen:,} of the {total:,} "
+                    f"{_what(rounds[i][0])}; a value only on the others is not listed."
+                )
+            continue
         if i + 1 < len(rounds):
             before, after = rounds[i], rounds[i + 1]
             total = records(before[-1])[1] if before else 0

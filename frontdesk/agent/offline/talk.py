@@ -2,6 +2,8 @@
 you do", statements of fact about the user ("my name is Ana") and questions about them ("what's my
 name?"). A greeting says what frontdesk can do with the tools this user has here, with two or three
 example questions for them, and uses the name the user gave, if any (`memory.stated_facts`).
+A request for help ("who are you and what can you do?") is not answered here: `wants_help` sends
+it to `greeting`, whose examples come from the account's own data (two small reads).
 """
 
 from __future__ import annotations
@@ -69,6 +71,11 @@ def kind(low: str) -> Talk | None:
     return None
 
 
+def wants_help(talk: Talk, low: str) -> bool:
+    """Small talk that asks what frontdesk can do (answered with examples from the account's data)."""
+    return talk == "help" or (talk == "greeting" and re.search(_HELP, low) is not None)
+
+
 def states_facts(text: str) -> bool:
     """A message that only tells us about the user (no request in it)."""
     if not any(p.search(text) for _, p in FACT_PATTERNS):
@@ -101,6 +108,12 @@ def _about(facts: dict[str, str]) -> str:
         parts.append(f"you work at {facts['company']}")
     if "place" in facts:
         parts.append(f"you are based in {facts['place']}")
+    if "platform" in facts:
+        parts.append(f"you are in charge of {facts['platform']}")
+    if "client" in facts:
+        parts.append(f"you look after the {facts['client']} account")
+    if "segment" in facts:
+        parts.append(f"you look after the {facts['segment']} contacts")
     return "; ".join(parts)
 
 

@@ -4,18 +4,27 @@ Raw stream events are read one by one: `content_block_start` opens a text or `to
 `content_block_delta` carries `text_delta` / `input_json_delta`, `content_block_stop` closes a
 block (a finished tool_use becomes a `ToolCallChunk`), `message_start` / `message_delta` carry the
 usage. SDK retries are off (`max_retries=0`): `providers.resilient` retries and falls back.
+
+An account agent's options (`with_options`) go with each request: `max_tokens` replaces the
+server's `FRONTDESK_MODEL_MAX_TOKENS`, `temperature` is sent capped at 1.0 (the Messages API takes
+0-1; the agents API accepts OpenAI's 0-2) in `extra_body`: the SDK (1.x and later) dropped the
+`temperature` argument, the API still reads it from the body. Newer Claude models accept only
+the default (1.0) and answer 400 to another value (a `ModelError` the turn reports).
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 from collections.abc import AsyncIterator
 from typing import Any
 
 from frontdesk.agent.errors import ModelError, ModelTimeout, retry_after_seconds
 from frontdesk.agent.model import (
     ChatMessage,
+    ChatModel,
     ModelChunk,
+    ModelOptions,
     TextChunk,
     ToolCall,
     ToolCallChunk,
@@ -147,18 +156,27 @@ class AnthropicModel:
         self.name = f"anthropic/{model}"
         self.model = model
         self.max_tokens = max_tokens
+        self.options = ModelOptions()
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0, http_client=http_client
         )
+
+    def with_options(self, options: ModelOptions) -> ChatModel:
+        """This model (same client) sending `options` with every request."""
+        configured = copy.copy(self)
+        configured.options = options
+        return configured
 
     async def stream(self, messages: list[ChatMessage], tools: list[ToolSchema]) -> AsyncIterator[ModelChunk]:
         import anthropic
 
         params: dict[str, Any] = {
             "model": self.model,
-            "max_tokens": self.max_tokens,
+            "max_tokens": self.options.max_tokens or self.max_tokens,
             "messages": to_anthropic_messages(messages),
         }
+        if self.options.temperature is not None:  # SDK 1.x+ has no `temperature` argument
+            params["extra_body"] = {"temperature": min(self.options.temperature, 1.0)}
         if system := system_text(messages):
             params["system"] = system
         if tools:

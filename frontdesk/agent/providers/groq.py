@@ -2,16 +2,18 @@
 
 Streamed; Groq reports the usage in the last chunk's `x_groq.usage` (the SDK takes no
 `stream_options`), which `openai_format.openai_chunks` reads. SDK retries are off
-(`max_retries=0`): `providers.resilient` retries and falls back.
+(`max_retries=0`): `providers.resilient` retries and falls back. An account agent's options
+(`with_options`) go with each request as `temperature` and `max_completion_tokens`.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
 from typing import Any
 
 from frontdesk.agent.errors import ModelError, ModelTimeout, retry_after_seconds
-from frontdesk.agent.model import ChatMessage, ModelChunk, ToolSchema
+from frontdesk.agent.model import ChatMessage, ChatModel, ModelChunk, ModelOptions, ToolSchema
 from frontdesk.agent.providers.openai_format import (
     openai_chunks,
     prompt_estimate,
@@ -55,9 +57,16 @@ class GroqModel:
         self.name = f"groq/{model}"
         self.model = model
         self.max_tokens = max_tokens
+        self.options = ModelOptions()
         self._client = groq.AsyncGroq(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0, http_client=http_client
         )
+
+    def with_options(self, options: ModelOptions) -> ChatModel:
+        """This model (same client) sending `options` with every request."""
+        configured = copy.copy(self)
+        configured.options = options
+        return configured
 
     async def stream(self, messages: list[ChatMessage], tools: list[ToolSchema]) -> AsyncIterator[ModelChunk]:
         import groq
@@ -65,9 +74,11 @@ class GroqModel:
         params: dict[str, Any] = {
             "model": self.model,
             "messages": to_openai_messages(messages),
-            "max_completion_tokens": self.max_tokens,
+            "max_completion_tokens": self.options.max_tokens or self.max_tokens,
             "stream": True,
         }
+        if self.options.temperature is not None:
+            params["temperature"] = self.options.temperature
         if tools:
             params["tools"] = to_openai_tools(tools)
         try:

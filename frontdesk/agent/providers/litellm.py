@@ -5,15 +5,17 @@ another adapter would take (e.g. `litellm/anthropic/claude-…`).
 
 LiteLLM's chunks follow the OpenAI chat.completions stream, read by `openai_format.openai_chunks`.
 Its own retries are off (`num_retries=0`, `max_retries=0`): `providers.resilient` retries and falls back.
+An account agent's options (`with_options`) go with each request as `temperature` and `max_tokens`.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator
 from typing import Any
 
 from frontdesk.agent.errors import ModelError, ModelTimeout, retry_after_seconds
-from frontdesk.agent.model import ChatMessage, ModelChunk, ToolSchema
+from frontdesk.agent.model import ChatMessage, ChatModel, ModelChunk, ModelOptions, ToolSchema
 from frontdesk.agent.providers.openai_format import (
     openai_chunks,
     prompt_estimate,
@@ -67,6 +69,13 @@ class LiteLLMModel:
         self.api_base = api_base
         self.timeout = timeout
         self.max_tokens = max_tokens
+        self.options = ModelOptions()
+
+    def with_options(self, options: ModelOptions) -> ChatModel:
+        """This model sending `options` with every request."""
+        configured = copy.copy(self)
+        configured.options = options
+        return configured
 
     async def stream(self, messages: list[ChatMessage], tools: list[ToolSchema]) -> AsyncIterator[ModelChunk]:
         import openai
@@ -74,13 +83,15 @@ class LiteLLMModel:
         params: dict[str, Any] = {
             "model": self.model,
             "messages": to_openai_messages(messages),
-            "max_tokens": self.max_tokens,
+            "max_tokens": self.options.max_tokens or self.max_tokens,
             "stream": True,
             "stream_options": {"include_usage": True},
             "timeout": self.timeout,
             "num_retries": 0,
             "max_retries": 0,
         }
+        if self.options.temperature is not None:
+            params["temperature"] = self.options.temperature
         if tools:
             params["tools"] = to_openai_tools(tools)
         if self.api_key:

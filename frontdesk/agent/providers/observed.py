@@ -11,7 +11,15 @@ import time
 from collections.abc import AsyncIterator
 
 from frontdesk import metrics, tracing
-from frontdesk.agent.model import ChatMessage, ChatModel, ModelChunk, ToolSchema, UsageChunk
+from frontdesk.agent.model import (
+    ChatMessage,
+    ChatModel,
+    ModelChunk,
+    ModelOptions,
+    ToolSchema,
+    UsageChunk,
+    with_options,
+)
 
 
 def provider_of(name: str) -> str:
@@ -24,6 +32,10 @@ class ObservedModel:
         self.model = model
         self.name = model.name
         self.provider = provider
+
+    def with_options(self, options: ModelOptions) -> ChatModel:
+        """The wrapped model with `options` (unchanged if it takes none, as the offline model)."""
+        return ObservedModel(with_options(self.model, options), self.provider)
 
     async def stream(self, messages: list[ChatMessage], tools: list[ToolSchema]) -> AsyncIterator[ModelChunk]:
         start = time.perf_counter()

@@ -14,7 +14,7 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from frontdesk.agent.errors import ModelError, ModelUnavailable
-from frontdesk.agent.model import ChatMessage, ChatModel, ModelChunk, ToolSchema
+from frontdesk.agent.model import ChatMessage, ChatModel, ModelChunk, ModelOptions, ToolSchema, with_options
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,16 @@ class ResilientModel:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self._sleep = sleep
+
+    def with_options(self, options: ModelOptions) -> ChatModel:
+        """The same chain, each model sending `options` (those that take them)."""
+        return ResilientModel(
+            [with_options(m, options) for m in self.models],
+            max_retries=self.max_retries,
+            backoff_base=self.backoff_base,
+            backoff_cap=self.backoff_cap,
+            sleep=self._sleep,
+        )
 
     async def stream(self, messages: list[ChatMessage], tools: list[ToolSchema]) -> AsyncIterator[ModelChunk]:
         failures: list[str] = []

@@ -62,7 +62,6 @@ async def create_agent(
 )
 async def get_agent(agent_id: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
     """One of the account's agents with its performance; another account's is a 404."""
-    """One AI agent (department agent) of the account and how it is set up."""
     return await account_agents.describe_agent(services.db, principal, agent_id)
 
 
@@ -91,16 +90,28 @@ async def execute(
 ) -> dict[str, Any]:
     """One turn answered by this agent (in a new conversation): its reply, the tools it called as
     `actions`, and the tokens it used."""
-    done = await account_agents.execute(services.db, services.turns, principal, agent_id, request_text(body))
+    done = await account_agents.execute(
+        services.db,
+        services.turns,
+        principal,
+        agent_id,
+        request_text(body),
+        settings=services.settings,
+        departments=services.agent.departments,
+    )
     return {
         "agent_id": agent_id,
         "conversation_id": done["conversation_id"],
         "turn_id": done["turn_id"],
-        "output": {"response": done["response"], "actions": done["actions"], "confidence": None},
+        "output": {
+            "response": done["response"],
+            "actions": done["actions"],
+            "confidence": done["confidence"],
+        },
         "usage": {
             "input_tokens": done["usage"].get("input_tokens", 0),
             "output_tokens": done["usage"].get("output_tokens", 0),
-            "total_cost": None,
+            "total_cost": done["total_cost"],
         },
     }
 
@@ -109,5 +120,8 @@ async def execute(
     "/ai-performance", response_model=AiPerformance, response_model_by_alias=True, responses=errors(401, 403)
 )
 async def ai_performance(principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
-    """Per agent: interactions, successful ones, average response time and tokens (stored turns)."""
-    return await account_agents.ai_performance(services.db, principal, services.agent.departments)
+    """Per agent: interactions, successful ones, average response time, tokens, cost and lead
+    qualification rate (stored turns)."""
+    return await account_agents.ai_performance(
+        services.db, principal, services.agent.departments, services.settings
+    )

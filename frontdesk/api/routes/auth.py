@@ -2,7 +2,8 @@
 
 Login is limited per client IP (`auth_rate_limit`) and per email: after
 `Settings.login_failures_per_email` failures in 15 minutes the email answers 429 until the oldest
-failure ages out, whatever the password. Logout revokes refresh tokens and the access token used.
+failure ages out, whatever the password (counted in Redis when replicas share one, so the
+failures add up across replicas). Logout revokes refresh tokens and the access token used.
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ async def login(body: LoginIn, services: ServicesDep) -> dict[str, Any]:
     """Exchange an email and password for an access token (JWT) and a refresh token. Repeated
     failures for one email are rate limited (429 with `Retry-After`)."""
     failures = f"login:{body.email.strip().lower()}"
-    attempt = services.login_failures.hit(failures)  # counted first, so parallel guesses count too
+    attempt = await services.login_failures.ahit(failures)  # first, so parallel guesses count too
     wrong = False
     try:
         async with services.db.session() as s:
@@ -138,7 +139,7 @@ async def login(body: LoginIn, services: ServicesDep) -> dict[str, Any]:
         raise
     finally:
         if not wrong:
-            services.login_failures.forget(failures, attempt)  # only failed logins count
+            await services.login_failures.aforget(failures, attempt)  # only failed logins count
     await audit.record_login(services.db, body.email, success=True)
     return await _tokens(services, identity)
 

@@ -19,11 +19,12 @@ from frontdesk.api.schemas.chat import (
     MessageList,
 )
 from frontdesk.channels.web import SSE_HEADERS, sse_stream
-from frontdesk.paging import page_fields
+from frontdesk.errors import Invalid
+from frontdesk.paging import Page, cursor_scope, page_fields
 from frontdesk.storage import conversations as store
 from frontdesk.storage.ids import iso
 from frontdesk.storage.models import Conversation, Message
-from frontdesk.types import InboundMessage
+from frontdesk.types import InboundMessage, Principal
 
 router = APIRouter(prefix="/chat", tags=["chat"])
 MAX_PAGE = 500
@@ -74,6 +75,10 @@ def message_public(m: Message) -> dict[str, Any]:
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=2000, description="`next_cursor` of the previous page (use instead of a deep offset)."),
+]
 ChannelFilter = Annotated[
     Literal["web", "sms", "teams", "voice", "mcp", "cli", "scheduler"] | None,
     Query(description="Only conversations started on this door."),
@@ -96,23 +101,46 @@ async def create_conversation(
     return conversation_public(conv, 0)
 
 
-@router.get("/conversations", response_model=ConversationList, responses=errors(401, 422))
+async def conversation_page(
+    services: ServicesDep,
+    principal: Principal,
+    *,
+    limit: int,
+    offset: int,
+    cursor: str | None,
+    channel: str | None = None,
+) -> tuple[Page[tuple[Conversation, int]], str | None]:
+    """A page of the caller's conversations and the cursor of the next one (both list routes).
+    A cursor is bound to its owner and channel filter; another's is a 400, never their rows."""
+    if cursor and offset:
+        raise Invalid("Give either a cursor or an offset, not both")
+    scope = cursor_scope("conversations", principal.account_id, principal.user_id, channel)
+    async with services.db.session() as s:
+        page = await store.conversations_page(
+            s, principal, limit=limit, offset=offset, channel=channel, cursor=cursor, scope=scope
+        )
+    return page, page.next_cursor
+
+
+@router.get("/conversations", response_model=ConversationList, responses=errors(400, 401, 422))
 async def list_conversations(
     principal: CurrentPrincipal,
     services: ServicesDep,
     limit: Limit = 50,
     offset: Offset = 0,
     channel: ChannelFilter = None,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """The caller's conversations from every door (web, SMS, Teams, voice, MCP); filter by channel;
-    paged."""
-    async with services.db.session() as s:
-        rows, total = await store.list_conversations(
-            s, principal, limit=limit, offset=offset, channel=channel
-        )
+    """The caller's conversations from every door (web, SMS, Teams, voice, MCP), most recently
+    active first; filter by channel; paged by offset (slow when deep) or by `cursor`
+    (`next_cursor` of the previous page, same filter)."""
+    page, next_cursor = await conversation_page(
+        services, principal, limit=limit, offset=offset, cursor=cursor, channel=channel
+    )
     return {
-        "conversations": [conversation_public(c, n) for c, n in rows],
-        **page_fields(total, limit, offset, len(rows)),
+        "conversations": [conversation_public(c, n) for c, n in page.items],
+        **page_fields(page.total, limit, offset, len(page.items), has_more=next_cursor is not None),
+        "next_cursor": next_cursor,
     }
 
 

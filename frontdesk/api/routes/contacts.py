@@ -69,9 +69,22 @@ async def list_contacts(
     order: Literal["asc", "desc"] = "asc",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            description="`nextCursor` of the previous page (use instead of a deep offset).",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
-    """Contacts of the account: search name/email/company, filter by tags, sort, paginate."""
+    """Contacts of the account: search name/email/company, filter by tags, sort, paginate.
+
+    Offsets work at any depth but the database skips that many entries on each request (slow
+    past tens of thousands); `cursor` continues from `nextCursor` of the previous page
+    (same filters and sort) at the cost of the first page."""
     args: dict[str, Any] = {"sort": SORTS[sort], "order": order, "limit": limit, "offset": offset}
+    if cursor:
+        args["cursor"] = cursor
     if search:
         args["search"] = search
     tag_list = [t.strip() for t in (tags or "").split(",") if t.strip()]
@@ -82,6 +95,7 @@ async def list_contacts(
         "contacts": [camel(c) for c in page["contacts"]],
         "total": page["total"],
         "pagination": {"limit": limit, "offset": offset, "hasMore": page["has_more"]},
+        "nextCursor": page["next_cursor"],
     }
 
 

@@ -41,10 +41,19 @@ async def list_leads(
     search: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=2000,
+            description="`nextCursor` of the previous page (use instead of a deep offset).",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
-    """Leads of the account, newest first, filtered by status and source."""
+    """Leads of the account, newest first, filtered by status and source, searched by name, email
+    or company. Deep offsets are slow (the database skips that many entries); `cursor` continues
+    from `nextCursor` of the previous page (same filters)."""
     args: dict[str, Any] = {"limit": limit, "offset": offset}
-    for key, value in (("status", status_), ("source", source), ("search", search)):
+    for key, value in (("status", status_), ("source", source), ("search", search), ("cursor", cursor)):
         if value:
             args[key] = value
     page = await call_tool(services, principal, "list_leads", args)
@@ -53,6 +62,7 @@ async def list_leads(
         "total": page["total"],
         "totalValue": page["total_value"],
         "pagination": {"limit": limit, "offset": offset, "hasMore": page["has_more"]},
+        "nextCursor": page["next_cursor"],
     }
 
 

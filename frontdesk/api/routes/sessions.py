@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from frontdesk.agent.events import Failed
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep, chat_rate_limit
 from frontdesk.api.openapi import errors
+from frontdesk.api.routes.chat import Cursor, conversation_page
 from frontdesk.api.schemas.chat import Cleared, HistoryOut, SendOut, SessionList
 from frontdesk.storage import conversations as store
 from frontdesk.storage.ids import iso
@@ -65,16 +66,20 @@ async def send(body: SendIn, principal: CurrentPrincipal, services: ServicesDep,
     }
 
 
-@router.get("/sessions", response_model=SessionList, responses=errors(401, 422))
+@router.get("/sessions", response_model=SessionList, responses=errors(400, 401, 422))
 async def sessions(
     principal: CurrentPrincipal,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    cursor: Cursor = None,
 ) -> dict[str, Any]:
-    """The caller's chat sessions (conversations), most recent first; paged."""
-    async with services.db.session() as s:
-        rows, total = await store.list_conversations(s, principal, limit=limit, offset=offset)
+    """The caller's chat sessions (conversations), most recent first; paged by offset (slow when
+    deep) or by `cursor` (`next_cursor` of the previous page)."""
+    page, next_cursor = await conversation_page(
+        services, principal, limit=limit, offset=offset, cursor=cursor
+    )
+    rows, total = page.items, page.total
     return {
         "sessions": [
             {
@@ -89,7 +94,8 @@ async def sessions(
             for c, n in rows
         ],
         "total": total,
-        "has_more": offset + len(rows) < total,
+        "has_more": next_cursor is not None,
+        "next_cursor": next_cursor,
     }
 
 

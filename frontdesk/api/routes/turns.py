@@ -18,6 +18,7 @@ from frontdesk.api.deps import CurrentPrincipal, ServicesDep
 from frontdesk.api.openapi import errors
 from frontdesk.api.schemas.chat import SSE_RESPONSE, TurnPublic
 from frontdesk.channels.web import SSE_HEADERS, position_after, sse_stream
+from frontdesk.errors import Conflict
 from frontdesk.storage.ids import iso
 from frontdesk.storage.turn_models import Turn
 
@@ -92,6 +93,13 @@ async def stream_turn(
 
 @router.delete("/{turn_id}", response_model=TurnPublic, responses=errors(401, 404, 409))
 async def cancel_turn(turn_id: str, principal: CurrentPrincipal, services: ServicesDep) -> dict[str, Any]:
-    """Cancel a running turn (its user message stays; no answer is stored). A finished turn is 409."""
-    await services.turns.cancel(principal, turn_id)
+    """Cancel a running turn (its user message stays; no answer is stored). A finished turn is 409.
+    With replicas (`FRONTDESK_REDIS_URL`) a turn running on another replica is cancelled there and
+    the answer is the same once it ended; 409 `turn_elsewhere` only when no replica confirms it."""
+    try:
+        await services.turns.cancel(principal, turn_id)
+    except Conflict as e:
+        if e.code != "turn_elsewhere" or services.scale is None:
+            raise
+        await services.scale.cancel_elsewhere(services.turns, principal, turn_id)
     return await get_turn(turn_id, principal, services)

@@ -21,8 +21,20 @@ class AgentConfigIn(_CamelIn):
     model: str | None = Field(
         default=None, min_length=1, max_length=200, description="Default: the department's."
     )
-    temperature: float | None = Field(default=None, ge=0, le=2, description="Stored; not applied yet.")
-    max_tokens: int | None = Field(default=None, ge=1, le=200_000, description="Stored; not applied yet.")
+    temperature: float | None = Field(
+        default=None,
+        ge=0,
+        le=2,
+        description="Sent with each request to a real model (Anthropic: capped at 1); "
+        "the offline model ignores it.",
+    )
+    max_tokens: int | None = Field(
+        default=None,
+        ge=1,
+        le=200_000,
+        description="Longest answer, sent with each request to a real model (default: the server's); "
+        "the offline model ignores it.",
+    )
     system_prompt: str = Field(default="", max_length=20_000)
 
 
@@ -84,13 +96,20 @@ class ExecuteAction(CamelPublic):
 class ExecuteOutput(CamelPublic):
     response: str
     actions: list[ExecuteAction]
-    confidence: float | None = Field(description="Not measured: always null.")
+    confidence: float | None = Field(
+        description="How well the request fits this agent rather than another kind of agent (0-1): the "
+        "router's keyword score for it over that plus the best other department's. Null when no "
+        "department scores."
+    )
 
 
 class ExecuteUsage(CamelPublic):
     input_tokens: int
     output_tokens: int
-    total_cost: float | None = Field(description="Not priced: always null.")
+    total_cost: float | None = Field(
+        description="USD: the turn's tokens at the agent's model's price per 1M tokens (offline: 0). "
+        "Null when the model is not in the price table (FRONTDESK_MODEL_PRICES adds models)."
+    )
 
 
 class ExecuteOut(CamelPublic):
@@ -106,8 +125,14 @@ class AgentMetrics(CamelPublic):
     successful_interactions: int
     avg_response_time: float | None
     tokens: int
-    cost_per_interaction: float | None = Field(description="Not priced: always null.")
-    lead_qualification_rate: float | None = Field(description="Not measured: always null.")
+    cost_per_interaction: float | None = Field(
+        description="USD: the agent's stored tokens at its model's price, per interaction. Null when "
+        "it has none or its model is unpriced."
+    )
+    lead_qualification_rate: float | None = Field(
+        description="Of the leads its create_lead/update_lead calls wrote, the share it left qualified "
+        "or converted. Null when it wrote none."
+    )
 
 
 class AgentPerformanceRow(CamelPublic):
@@ -120,8 +145,10 @@ class AgentPerformanceRow(CamelPublic):
 class OverallPerformance(CamelPublic):
     total_interactions: int
     total_tokens: int
-    total_cost: float | None
-    total_savings: float | None
+    total_cost: float | None = Field(description="USD over all answering agents; null if any is unpriced.")
+    total_savings: float | None = Field(
+        description="Not measured: always null (needs the cost of the human work replaced)."
+    )
     automation_rate: float | None = Field(description="Successful answers / user messages.")
 
 

@@ -32,6 +32,7 @@ class ConversationPublic(Public):
 
 class ConversationList(PageFields):
     conversations: list[ConversationPublic]
+    next_cursor: str | None = None  # pass as `cursor` for the next page; null on the last page
 
 
 class TokensUsed(Public):
@@ -109,6 +110,7 @@ class SessionList(Public):
     sessions: list[SessionPublic]
     total: int
     has_more: bool
+    next_cursor: str | None = None  # pass as `cursor` for the next page; null on the last page
 
 
 class HistoryMessage(Public):

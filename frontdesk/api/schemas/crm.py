@@ -32,6 +32,7 @@ class LeadList(CamelPublic):
     total: int
     total_value: float
     pagination: Pagination
+    next_cursor: str | None = None  # pass as `cursor` for the next page; null on the last page
 
 
 class ContactPublic(CamelPublic):
@@ -59,3 +60,4 @@ class ContactList(CamelPublic):
     contacts: list[ContactPublic]
     total: int
     pagination: Pagination
+    next_cursor: str | None = None  # pass as `cursor` for the next page; null on the last page

@@ -122,7 +122,7 @@ async def receive(
     secret = decrypt_credentials(secret_key, row.secret_encrypted).get("secret") if row is not None else None
     if not secret or not verify(source, secret, body, headers):
         raise Unauthenticated(BAD_SIGNATURE)
-    limiter.hit(f"webhook:{account_id}")
+    await limiter.ahit(f"webhook:{account_id}")  # shared by replicas when Redis is set
     try:
         payload = json.loads(body)
     except ValueError as e:

@@ -1,0 +1,56 @@
+"""Migration `0021_checkpoints` on SQLite and PostgreSQL: upgrade creates the approval tables,
+downgrade removes exactly them (the other branches stay), and upgrade applies it again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import Connection, inspect
+
+from frontdesk.storage.db import Database
+from frontdesk.storage.migrate import alembic_config, upgrade
+from tests.scale.cluster import postgres_database
+
+TABLES = {"graph_checkpoints", "graph_checkpoint_writes", "approval_waits"}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'migrate.db'}"
+    else:
+        with postgres_database() as database_url:
+            yield database_url
+
+
+async def tables(db: Database) -> set[str]:
+    async with db.engine.connect() as conn:
+        return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+
+
+async def downgrade(db: Database, revision: str) -> None:
+    cfg = alembic_config(db.url)
+
+    def run(connection: Connection) -> None:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+    async with db.engine.connect() as conn, conn.begin():
+        await conn.run_sync(run)
+
+
+async def test_upgrade_downgrade_upgrade(url: str) -> None:
+    db = Database(url)
+    try:
+        await upgrade(db)
+        before = await tables(db)
+        assert TABLES <= before and "agents" in before
+        await downgrade(db, "0021_checkpoints-1")
+        assert await tables(db) == before - TABLES  # only this revision's tables went
+        await upgrade(db)
+        assert await tables(db) == before
+    finally:
+        await db.close()
