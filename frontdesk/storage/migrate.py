@@ -21,6 +21,20 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+async def _run(db: Database, step: str, revision: str) -> None:
+    """`alembic <step> <revision>` over the database's own async engine, in one transaction,
+    under the migration lock on PostgreSQL."""
+    cfg = alembic_config(db.url)
+
+    def run(connection: Connection) -> None:
+        cfg.attributes["connection"] = connection
+        getattr(command, step)(cfg, revision)
+
+    async with db.engine.connect() as conn, session_lock(conn, "migrate"):
+        async with conn.begin():
+            await conn.run_sync(run)
+
+
 async def upgrade(db: Database, revision: str = "heads") -> None:
     """Bring the schema of `db` up to `revision` over the database's own async engine.
 
@@ -28,15 +42,13 @@ async def upgrade(db: Database, revision: str = "heads") -> None:
     `heads` applies all of them. On PostgreSQL the upgrade runs under an advisory lock, so
     replicas started together on an empty database migrate one after another (the second finds
     the schema current) instead of racing to create the same tables."""
-    cfg = alembic_config(db.url)
+    await _run(db, "upgrade", revision)
 
-    def run(connection: Connection) -> None:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
 
-    async with db.engine.connect() as conn, session_lock(conn, "migrate"):
-        async with conn.begin():
-            await conn.run_sync(run)
+async def downgrade(db: Database, revision: str) -> None:
+    """Undo migrations down to `revision`. With several branches name one step of one branch
+    (`0020_crm_lists@-1`, or `<rev>-1`): the other heads stay as they are."""
+    await _run(db, "downgrade", revision)
 
 
 async def open_migrated(url: str) -> Database:

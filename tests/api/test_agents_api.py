@@ -156,3 +156,25 @@ def test_other_accounts_viewers_and_bad_input(server: tuple[httpx.Client, Settin
         == 404
     )
     assert client.get("/api/agents").status_code == 401
+
+
+def test_a_support_agent_greets_from_the_reads_it_has(server: tuple[httpx.Client, Settings]) -> None:
+    """A support agent has no `pipeline_summary`: its greeting still names this account's own tag
+    and company, read through the tool it has (no "that needs a tool" answer)."""
+    client, _ = server
+    headers = auth(register(client, "Supporter"))
+    for first in ("Ana", "Rui"):
+        body = {"name": f"{first} Costa", "company": "Harbour Lda", "tags": ["wholesale"]}
+        assert client.post("/api/contacts", json=body, headers=headers).status_code == 201
+    agent = client.post("/api/agents", json={**AGENT, "name": "Desk", "type": "support"}, headers=headers)
+    assert agent.status_code == 201, agent.text
+    r = client.post(
+        f"/api/agents/{agent.json()['id']}/execute",
+        json={"input": "hello, who are you and what can you do?"},
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    answer = r.json()["output"]["response"]
+    assert "I'm frontdesk" in answer and "needs the" not in answer, answer
+    assert "tagged wholesale" in answer and "contacts at Harbour Lda" in answer, answer
+    assert "leads are worth the most" not in answer  # no pipeline read: no stage example

@@ -43,7 +43,8 @@ def new_conversation(client: httpx.Client, headers: dict[str, str]) -> str:
 
 
 def test_a_pending_approval_survives_a_restart_on_sqlite(tmp_path_factory: pytest.TempPathFactory) -> None:
-    settings = job_settings(tmp_path_factory.mktemp("durable-sqlite"))
+    data_dir = tmp_path_factory.mktemp("durable-sqlite")  # a SQLite file even in the PostgreSQL pass
+    settings = job_settings(data_dir, database_url=f"sqlite+aiosqlite:///{data_dir / 'frontdesk.db'}")
     assert settings.resolved_database_url.startswith("sqlite")
     with serve(settings) as url, httpx.Client(base_url=url, timeout=60) as first:
         tokens = register(first, "Restart")

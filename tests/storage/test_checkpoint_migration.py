@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
-from sqlalchemy import Connection, inspect
+from sqlalchemy import inspect
 
 from frontdesk.storage.db import Database
-from frontdesk.storage.migrate import alembic_config, upgrade
+from frontdesk.storage.migrate import downgrade, upgrade
 from tests.scale.cluster import postgres_database
 
 TABLES = {"graph_checkpoints", "graph_checkpoint_writes", "approval_waits"}
@@ -29,17 +28,6 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 async def tables(db: Database) -> set[str]:
     async with db.engine.connect() as conn:
         return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
-
-
-async def downgrade(db: Database, revision: str) -> None:
-    cfg = alembic_config(db.url)
-
-    def run(connection: Connection) -> None:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, revision)
-
-    async with db.engine.connect() as conn, conn.begin():
-        await conn.run_sync(run)
 
 
 async def test_upgrade_downgrade_upgrade(url: str) -> None:

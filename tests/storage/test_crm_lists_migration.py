@@ -10,15 +10,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from alembic import command
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from frontdesk.config import Settings
 from frontdesk.storage import crm
 from frontdesk.storage.db import Database
 from frontdesk.storage.demo import seed_demo
-from frontdesk.storage.migrate import alembic_config, upgrade
+from frontdesk.storage.migrate import downgrade, upgrade
 
 KEYSET_INDEXES = {
     "ix_conversations_owner_keyset",
@@ -53,18 +52,6 @@ async def fresh(tmp_path: Path) -> AsyncIterator[Database]:
             await conn.execution_options(isolation_level="AUTOCOMMIT")
             await conn.execute(text(f'DROP DATABASE "{name}"'))
         await admin.close()
-
-
-async def downgrade_crm_lists(db: Database) -> None:
-    """Undo 0020 alone (`rev@-1`: one step down its own branch; the other heads stay)."""
-    cfg = alembic_config(db.url)
-
-    def run(connection: Connection) -> None:
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0020_crm_lists@-1")
-
-    async with db.engine.connect() as conn, conn.begin():
-        await conn.run_sync(run)
 
 
 async def schema(db: Database) -> tuple[set[str], set[str]]:
@@ -102,7 +89,7 @@ async def test_upgrade_backfills_downgrade_removes_and_upgrade_restores(fresh: D
         else {"ix_leads_email_trgm", "ix_leads_company_trgm"}
     )
 
-    await downgrade_crm_lists(fresh)
+    await downgrade(fresh, "0020_crm_lists@-1")  # 0020 alone; the other heads stay
     indexes, search = await schema(fresh)
     assert not KEYSET_INDEXES & indexes and not search
     assert "ix_leads_account_created" in indexes  # 0014's own indexes stay

@@ -19,12 +19,11 @@ from sqlalchemy import inspect, text, update
 from frontdesk.storage import analytics
 from frontdesk.storage import conversations as convs
 from frontdesk.storage.db import Database
-from frontdesk.storage.migrate import upgrade
+from frontdesk.storage.migrate import downgrade, upgrade
 from frontdesk.storage.models import Message
 from frontdesk.types import Principal
 from tests.conftest import new_identity
 from tests.scale.cluster import postgres_database
-from tests.storage.test_checkpoint_migration import downgrade
 from tests.storage.test_plans import captured, plans
 
 RECOUNT = {

@@ -5,13 +5,14 @@ tag and a company its recent contacts carry — so a new user sees questions tha
 Two small reads in one round: `pipeline_summary` (a grouped count, no rows) and the 25 newest
 contacts (`get_contacts`). An account with no leads or contacts gets generic examples. A bare "hi"
 stays a tool-free greeting (`talk.answer`); only a request for help reads the data.
-Partial: a user whose department or permissions lack `pipeline_summary` (the router sends this plan
-to sales or data) is told the tool is not available instead of getting the greeting.
+A user whose department or permissions lack one of the reads (a support agent has no
+`pipeline_summary`) gets the greeting from the reads it has (`fit`), or generic examples.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from frontdesk.agent.offline.request import Plan, Step
@@ -41,6 +42,16 @@ def plan_greeting(name: str | None = None) -> Plan:
         shape="sequence",
         spec={"writer": "greeting", "name": name or ""},
     )
+
+
+def fit(plan: Plan, available: set[str]) -> Plan | None:
+    """The greeting's plan with only the reads among `available` tools; None when there is none
+    (the greeting is then written with generic examples, from no read)."""
+    reads = [step for step in plan.first_round() if step.tool in available]
+    if not reads:
+        return None
+    first, *rest = reads
+    return replace(plan, tool=first.tool, arguments=first.arguments, label=first.label, parallel=tuple(rest))
 
 
 def _by_tool(outcomes: list[Outcome], tool: str) -> dict[str, Any]:

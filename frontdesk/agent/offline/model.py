@@ -22,7 +22,7 @@ from frontdesk.agent.model import (
     UsageChunk,
     estimate_tokens,
 )
-from frontdesk.agent.offline import compose, talk
+from frontdesk.agent.offline import compose, greeting, talk
 from frontdesk.agent.offline.attachments import answer_from_context
 from frontdesk.agent.offline.plan_memo import planned
 from frontdesk.agent.offline.planner import CAPABILITIES, Plan
@@ -57,6 +57,11 @@ class OfflineModel:
         if p.tool is None:
             return p.clarify or CAPABILITIES
         needed = [p.tool, *(s.tool for s in (*p.parallel, *p.steps))]
+        if p.spec.get("writer") == "greeting" and any(t not in available for t in needed):
+            fitted = greeting.fit(p, available)  # the reads this user's tools allow
+            if fitted is None:
+                return greeting.write_greeting(p, [])
+            p, needed = fitted, [fitted.tool, *(s.tool for s in fitted.parallel)]
         if missing := [t for t in needed if t not in available]:
             return f"That needs the {missing[0]} tool, which is not available to you here. " + CAPABILITIES
         if p.shape:

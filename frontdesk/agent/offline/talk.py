@@ -96,24 +96,25 @@ def _abilities(available: set[str]) -> str:
     return "; ".join(found[:-1]) + ("; and " if len(found) > 1 else "") + found[-1]
 
 
+# How each kind of stated fact is said back, in this order ("role" takes an article).
+_ABOUT = (
+    ("name", "your name is {}"),
+    ("role", "you are {}"),
+    ("team", "you look after the {}"),
+    ("company", "you work at {}"),
+    ("place", "you are based in {}"),
+    ("platform", "you are in charge of {}"),
+    ("client", "you look after the {} account"),
+    ("segment", "you look after the {} contacts"),
+)
+
+
 def _about(facts: dict[str, str]) -> str:
-    parts = []
-    if "name" in facts:
-        parts.append(f"your name is {facts['name']}")
-    if "role" in facts:
-        parts.append(f"you are {_article(facts['role'])}")
-    if "team" in facts:
-        parts.append(f"you look after the {facts['team']}")
-    if "company" in facts:
-        parts.append(f"you work at {facts['company']}")
-    if "place" in facts:
-        parts.append(f"you are based in {facts['place']}")
-    if "platform" in facts:
-        parts.append(f"you are in charge of {facts['platform']}")
-    if "client" in facts:
-        parts.append(f"you look after the {facts['client']} account")
-    if "segment" in facts:
-        parts.append(f"you look after the {facts['segment']} contacts")
+    parts = [
+        said.format(_article(facts[key]) if key == "role" else facts[key])
+        for key, said in _ABOUT
+        if key in facts
+    ]
     return "; ".join(parts)
 
 

@@ -18,6 +18,12 @@ from frontdesk.api.schemas.crm import ContactDetail, ContactList, ContactPublic
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.crm_records import MAX_PAGE
 
+# `nextCursor` of the CRM lists (camelCase, as their other fields)
+NextCursor = Annotated[
+    str | None,
+    Query(max_length=2000, description="`nextCursor` of the previous page (use instead of a deep offset)."),
+]
+
 router = APIRouter(prefix="/api/contacts", tags=["contacts"])
 SORTS = {"name": "name", "company": "company", "createdAt": "created_at"}
 
@@ -69,13 +75,7 @@ async def list_contacts(
     order: Literal["asc", "desc"] = "asc",
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=2000,
-            description="`nextCursor` of the previous page (use instead of a deep offset).",
-        ),
-    ] = None,
+    cursor: NextCursor = None,
 ) -> dict[str, Any]:
     """Contacts of the account: search name/email/company, filter by tags, sort, paginate.
 

@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep
 from frontdesk.api.openapi import errors
-from frontdesk.api.routes.contacts import call_tool, camel
+from frontdesk.api.routes.contacts import NextCursor, call_tool, camel
 from frontdesk.api.schemas.crm import LeadList, LeadPublic
 from frontdesk.tools.crm_records import MAX_PAGE, LeadStatus
 
@@ -41,13 +41,7 @@ async def list_leads(
     search: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=2000,
-            description="`nextCursor` of the previous page (use instead of a deep offset).",
-        ),
-    ] = None,
+    cursor: NextCursor = None,
 ) -> dict[str, Any]:
     """Leads of the account, newest first, filtered by status and source, searched by name, email
     or company. Deep offsets are slow (the database skips that many entries); `cursor` continues
