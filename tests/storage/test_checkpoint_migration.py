@@ -18,6 +18,7 @@ TABLES = {"graph_checkpoints", "graph_checkpoint_writes", "approval_waits"}
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new SQLite file, then a new PostgreSQL database (the migration tests run on both)."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'migrate.db'}"
     else:

@@ -9,11 +9,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import inspect, text, update
 
 from frontdesk.storage import analytics
@@ -23,7 +20,7 @@ from frontdesk.storage.migrate import downgrade, upgrade
 from frontdesk.storage.models import Message
 from frontdesk.types import Principal
 from tests.conftest import new_identity
-from tests.scale.cluster import postgres_database
+from tests.storage import test_checkpoint_migration
 from tests.storage.test_plans import captured, plans
 
 RECOUNT = {
@@ -34,13 +31,7 @@ RECOUNT = {
 }
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'days.db'}"
-    else:
-        with postgres_database() as database_url:
-            yield database_url
+url = test_checkpoint_migration.url  # the fixture: a new SQLite file, then a new PostgreSQL database
 
 
 async def talk(db: Database, principal: Principal, days_ago: int) -> None:
