@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import pytest
 import uvicorn
 from sqlalchemy import select, text
 
+from frontdesk import clock
 from frontdesk.api.app import create_app
 from frontdesk.config import Settings
 from frontdesk.storage.accounts import Identity, create_user_with_account, load_identity
@@ -51,6 +53,17 @@ def _reset_postgres(url: str) -> None:
         await db.close()
 
     asyncio.run(run())
+
+
+@pytest.fixture(scope="module")
+def pinned_today(request: pytest.FixtureRequest) -> Iterator[date]:
+    """Hold `frontdesk.clock.today()` at the module's `TODAY` (else today) for the whole module.
+
+    Modules whose expectations are dates relative to today use it, so a run that crosses midnight
+    UTC compares like with like.
+    """
+    with clock.pinned(getattr(request.module, "TODAY", None) or clock.today()) as day:
+        yield day
 
 
 @pytest.fixture(scope="session")

@@ -35,9 +35,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
+from frontdesk import clock
 from frontdesk.agent import pricing
 from frontdesk.agent.departments import Department
 from frontdesk.agent.errors import ModelError
@@ -207,7 +208,7 @@ async def execute(
             outcome.usage.get("output_tokens", 0),
             settings,
         ),
-        "confidence": match_confidence(text, agent, departments, datetime.now(UTC).date()),
+        "confidence": match_confidence(text, agent, departments, clock.today()),
     }
 
 

@@ -13,12 +13,13 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk import clock
 from frontdesk.agent.account_agents import layered_departments
 from frontdesk.agent.approval import Approvals
 from frontdesk.agent.departments import Department, load_departments, load_router_prompt
@@ -67,7 +68,7 @@ class Agent:
         *,
         departments: dict[str, Department] | None = None,
         model_factory: Callable[[str], ChatModel] | None = None,
-        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        today: Callable[[], date] = clock.today,
     ) -> None:
         self.db = db
         self.settings = settings

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from frontdesk import clock
 from frontdesk.errors import Invalid
 from frontdesk.storage import analytics as store
 from frontdesk.storage.crm import pipeline_by_status
@@ -98,7 +99,7 @@ async def daily_stats(
     Every day of the period is listed (zeros included), with a breakdown of the whole period by
     channel, role and department (message metrics) or source and status (leads)."""
     ctx.require("can_view_analytics")
-    today = utcnow().date()
+    today = clock.today()
     first = today - timedelta(days=days - 1)
     keys = [(first + timedelta(days=i)).isoformat() for i in range(days)]
     start = datetime.combine(first, datetime.min.time(), UTC)

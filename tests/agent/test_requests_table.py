@@ -19,15 +19,18 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from frontdesk import clock
 from tests.conftest import _reset_postgres, _settings, auth, demo_login, register, serve
 
-TODAY = datetime.now(UTC).date()
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
+TODAY = clock.today()
 SOURCES = ("website", "referral", "social", "email", "event", "ads")
 STATUSES = ("new", "contacted", "qualified", "converted")
 RESULTS: dict[str, list[bool]] = {}
@@ -201,7 +204,7 @@ def group(key: str, span: Callable[[], tuple[date, date]] | None = None, by_valu
         for v in values:
             mine = [r for r in rows if r[key] == v]
             out.append(f"- {v}: {n(len(mine))} ({usd(sum(r['value'] for r in mine))})")
-        out.append(f"Total: {n(len(rows))} leads")
+        out.append(f"Total: {n(len(rows))} lead" + ("" if len(rows) == 1 else "s"))
         return out
 
     return run
@@ -427,7 +430,7 @@ def contact_groups(key: str, **having: Any) -> Expect:
             if v and v.lower() not in given
         )
         lines = [f"- {v}: {n(k)}" for v, k in values.items()]
-        return [*lines, f"Total: {n(len(rows))} contacts"]
+        return [*lines, f"Total: {n(len(rows))} contact" + ("" if len(rows) == 1 else "s")]
 
     return run
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import httpx
 import pytest
 from sqlalchemy import update
 
+from frontdesk import clock
 from frontdesk.config import Settings
 from frontdesk.storage.db import Database
 from frontdesk.storage.ids import new_id
@@ -20,8 +21,10 @@ from frontdesk.storage.models import Connection, Membership
 from frontdesk.tools.ads.demo import DemoAdSource, DemoGA4Source
 from tests.conftest import auth, demo_login, register
 
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
 T = TypeVar("T")
-TODAY = datetime.now(UTC).date()
+TODAY = clock.today()
 
 
 def run_db(settings: Settings, fn: Callable[[Database], Awaitable[T]]) -> T:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from frontdesk import clock
 from tests.api.jobs_support import job_settings, wait_until
 from tests.conftest import auth, demo_login, register, serve
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
 
 DAYS = {"7_days": 7, "30_days": 30}
 
@@ -39,7 +42,7 @@ def campaigns(
 ) -> dict[str, dict[str, Any]]:
     """Campaign name -> {status, spend, conversions, value, clicks, impressions} for the window of
     `days` days ending `back` windows before today."""
-    end = datetime.now(UTC).date() - timedelta(days=days * back)
+    end = clock.today() - timedelta(days=days * back)
     start = end - timedelta(days=days - 1)
     r = api.get(
         "/api/v1/ads/campaigns",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from frontdesk import clock
 from frontdesk.config import Settings
 from frontdesk.errors import Forbidden, Invalid, NotFound
 from frontdesk.storage.db import Database
@@ -20,7 +21,9 @@ from frontdesk.tools.registry import default_registry
 from frontdesk.types import Principal
 from tests.conftest import demo_identity, new_identity
 
-TODAY = datetime.now(UTC).date()
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
+TODAY = clock.today()
 LAST_30 = (TODAY - timedelta(days=29), TODAY)
 
 

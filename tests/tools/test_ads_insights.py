@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from frontdesk import clock
 from frontdesk.config import Settings
 from frontdesk.errors import Invalid
 from frontdesk.storage.db import Database
@@ -19,7 +20,9 @@ from frontdesk.tools.base import ToolContext
 from frontdesk.tools.registry import default_registry
 from tests.conftest import demo_identity
 
-TODAY = datetime.now(UTC).date()
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
+TODAY = clock.today()
 
 
 def row(day: int = 1, *, impressions: int = 0, clicks: int = 0, spend: float = 0.0, conv: float = 0.0,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pyarrow as pa
+import pytest
 from sqlalchemy import select
 
+from frontdesk import clock
 from frontdesk.config import Settings
 from frontdesk.storage.db import Database
 from frontdesk.storage.lake import Lake
@@ -19,7 +21,9 @@ from frontdesk.tools.base import ToolContext
 from frontdesk.tools.registry import default_registry
 from tests.conftest import demo_identity
 
-TODAY = datetime.now(UTC).date()
+pytestmark = pytest.mark.usefixtures("pinned_today")
+
+TODAY = clock.today()
 
 
 def write_lake(settings: Settings, account_id: str, rows: list[AdDailyRow]) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
+from frontdesk import clock
 from frontdesk.config import Settings
 from frontdesk.errors import Forbidden, Invalid, NotFound
 from frontdesk.storage.db import Database
@@ -13,6 +14,8 @@ from frontdesk.tools.base import ToolContext
 from frontdesk.tools.registry import default_registry
 from frontdesk.types import Principal
 from tests.conftest import demo_identity, new_identity
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
 
 
 @pytest.fixture
@@ -42,7 +45,7 @@ async def test_get_contacts_search_company_dates_and_paging(ctx: ToolContext) ->
     assert first["id"] in {c["id"] for c in by_name["contacts"]}
     acme = await reg.call("get_contacts", {"company": "acme", "limit": 100}, ctx)
     assert acme["total"] > 0 and all(c["company"] == "Acme Corp" for c in acme["contacts"])
-    today = datetime.now(UTC).date()
+    today = clock.today()
     recent = await reg.call(
         "get_contacts",
         {"created_from": str(today - timedelta(days=30)), "created_to": str(today), "limit": 100},

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
+from frontdesk import clock
 from frontdesk.config import Settings
 from frontdesk.errors import Forbidden, Invalid
 from frontdesk.security import hash_password
@@ -18,6 +19,8 @@ from frontdesk.tools.base import ToolContext
 from frontdesk.tools.registry import default_registry
 from frontdesk.types import ROLE_PERMISSIONS, Principal
 from tests.conftest import new_identity
+
+pytestmark = pytest.mark.usefixtures("pinned_today")
 
 
 async def add_member(db: Database, owner: Principal, role: str = "Member") -> Principal:
@@ -94,7 +97,7 @@ async def test_date_and_role_filters(db: Database, settings: Settings, owner: Pr
         await s.commit()
     ctx = ToolContext(owner, db, settings)
     reg = default_registry()
-    today = datetime.now(UTC).date()
+    today = clock.today()
     recent = await reg.call(
         "search_messages", {"q": "invoice", "date_from": str(today - timedelta(days=7))}, ctx
     )

@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
+from frontdesk import clock
 from frontdesk.agent.memory import stated_facts
 from frontdesk.agent.model import (
     ChatMessage,
@@ -30,14 +31,10 @@ from frontdesk.agent.offline.steps import next_round, result_data, rounds_after,
 from frontdesk.agent.offline.writer import write_answer
 
 
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 class OfflineModel:
     name = "offline"
 
-    def __init__(self, today: Callable[[], date] = _today) -> None:
+    def __init__(self, today: Callable[[], date] = clock.today) -> None:
         self._today = today
 
     def respond(

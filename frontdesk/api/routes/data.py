@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -11,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
+from frontdesk import clock
 from frontdesk.agent.nl_filters import ModelFilters, plan_filters
 from frontdesk.api.deps import CurrentPrincipal, ServicesDep
 from frontdesk.api.openapi import errors
@@ -104,7 +104,7 @@ async def _model_plan(
     ctx.require(PERMISSION)
     _, objects = await connection_objects(ctx, connection_id)
     catalog = {o.object_type: {f["name"]: f["type"] for f in o.fields} for o in objects}
-    today = datetime.now(UTC).date()
+    today = clock.today()
     timeout = services.settings.model_timeout_seconds
     return await plan_filters(model, nl_query, catalog, today=today, max_seconds=timeout)
 

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from frontdesk import clock
 from frontdesk.storage.demo import COMPANIES, FIRST, LAST, LEAD_SOURCES, LEAD_STATUSES, POSITIONS, TAGS
 from frontdesk.storage.lake.schema import SCHEMAS, TS
 
@@ -57,7 +58,7 @@ def generate(contacts: int, *, seed: int = 42, anchor: date | None = None) -> di
     """contacts, tags, leads, campaigns, ad_daily_metrics and ga4_daily_metrics as Arrow tables."""
     n = int(contacts)
     rng = np.random.default_rng(seed)
-    day = anchor or datetime.now(UTC).date()
+    day = anchor or clock.today()
     end_us = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1e6) + 86_400_000_000
     created = end_us - rng.integers(1, 365 * 86_400_000_000, size=n)
     first_i, last_i = rng.integers(0, len(FIRST), n), rng.integers(0, len(LAST), n)

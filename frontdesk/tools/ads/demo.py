@@ -13,8 +13,9 @@ import hashlib
 import math
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
+from frontdesk import clock
 from frontdesk.tools.ads.rows import (
     AdAccount,
     AdDailyRow,
@@ -141,7 +142,7 @@ def _shape(day: date, growth: float, weekend: float) -> float:
 
 def demo_window(today: date | None = None) -> tuple[date, date]:
     """The days a demo connection has data for: the `DEMO_DAYS` days ending today (UTC)."""
-    end = today or datetime.now(UTC).date()
+    end = today or clock.today()
     return end - timedelta(days=DEMO_DAYS - 1), end
 
 

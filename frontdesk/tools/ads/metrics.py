@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from frontdesk import clock
 from frontdesk.errors import Invalid
-from frontdesk.storage.ids import utcnow
 from frontdesk.tools.ads.rows import AdDailyRow, GA4SourceRow
 
 MAX_RANGE_DAYS = 366
@@ -46,7 +46,7 @@ def date_range(start: date | None, end: date | None, *, default_days: int = DEFA
     """Validate a requested range (both days inclusive). Neither given: the last `default_days` days
     ending today (UTC); only a start: `default_days` from it, but not past today; only an end: the
     `default_days` ending then. Start after end, or longer than `MAX_RANGE_DAYS`: `Invalid`."""
-    today = utcnow().date()
+    today = clock.today()
     end = end or (min(start + timedelta(days=default_days - 1), today) if start else today)
     start = start or end - timedelta(days=default_days - 1)
     if start > end:

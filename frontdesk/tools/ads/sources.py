@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from frontdesk import clock
 from frontdesk.errors import Invalid, NotFound
-from frontdesk.storage.ids import utcnow
 from frontdesk.storage.models import Connection
 from frontdesk.tools.ads.demo import DemoAdSource, DemoGA4Source
 from frontdesk.tools.ads.rows import (
@@ -64,7 +64,7 @@ class LakeAdSource:
 
     async def _rows(self) -> list[AdDailyRow]:
         if self._recent is None:
-            today = utcnow().date()
+            today = clock.today()
             self._recent = await self.ad_daily(today - timedelta(days=LAKE_LOOKBACK_DAYS), today)
         return self._recent
 

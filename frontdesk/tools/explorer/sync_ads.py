@@ -8,10 +8,11 @@ as skipped. The window is the last `DAYS` days up to today (UTC).
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pyarrow as pa
 
+from frontdesk import clock
 from frontdesk.errors import Invalid
 from frontdesk.storage.lake.schema import records_to_table
 from frontdesk.storage.models import Connection
@@ -30,7 +31,7 @@ def _key(conn: Connection) -> str:
 
 async def ad_tables(conn: Connection) -> dict[str, pa.Table]:
     """campaigns + ad_daily_metrics (google_ads, meta_ads) or ga4_daily_metrics (ga4)."""
-    end = datetime.now(UTC).date()
+    end = clock.today()
     start = end - timedelta(days=DAYS - 1)
     if conn.platform == "ga4":
         source = DemoGA4Source(_key(conn), conn.id)

@@ -8,11 +8,11 @@ lake builds inside their account's directory. DuckDB work runs in a worker threa
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import Field
 
+from frontdesk import clock
 from frontdesk.storage.lake import catalog
 from frontdesk.storage.lake.filters import Filters
 from frontdesk.storage.lake.query import MAX_LIMIT, query_page, shared
@@ -63,7 +63,7 @@ async def plan_query(
     lake = Lake.for_settings(ctx.settings)
     tags = await asyncio.to_thread(_known_tags, lake, ctx.principal.account_id, objects)
     types = {o.object_type: {f["name"]: f["type"] for f in o.fields} for o in objects}
-    found = interpret(nl_query, datetime.now(UTC).date(), types, tags)
+    found = interpret(nl_query, clock.today(), types, tags)
     return merge(filters, found.filters), found
 
 
