@@ -24,8 +24,8 @@ from tests.channels.fakes_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, PU
 from tests.channels.test_sms import messages_of, new_phone, text
 from tests.conftest import auth, register
 from tests.scale.cluster import Cluster, cluster
+from tests.scale.held import held_turn
 from tests.scale.redis_proc import RedisServer
-from tests.scale.test_replicas import sse_events
 
 LOGIN_FAILURES = 4
 WEBHOOKS_PER_MINUTE = 3
@@ -72,8 +72,6 @@ def b(servers: Cluster) -> Iterator[httpx.Client]:
 async def test_a_turn_running_on_a_is_cancelled_through_b(servers: Cluster) -> None:
     """The turn's tool waits on a table lock held by the test, so it is still running on A when B
     is asked to cancel it; B relays the cancel and answers once A ended the turn."""
-    import asyncpg
-
     async with httpx.AsyncClient(timeout=30) as http:
         body = {
             "email": f"cancel-{uuid.uuid4().hex[:8]}@example.com",
@@ -84,23 +82,8 @@ async def test_a_turn_running_on_a_is_cancelled_through_b(servers: Cluster) -> N
         other = {**body, "email": f"other-{uuid.uuid4().hex[:8]}@example.com"}
         others = auth((await http.post(f"{servers.b}/auth/register", json=other)).json())
         conv = (await http.post(f"{servers.a}/chat/conversations", headers=headers)).json()
-        lock = await asyncpg.connect(servers.database_url.replace("+asyncpg", ""))
-        try:
-            tx = lock.transaction()
-            await tx.start()
-            await lock.execute("LOCK TABLE leads IN ACCESS EXCLUSIVE MODE")
-            url = f"{servers.a}/chat/conversations/{conv['conversation_id']}/messages"
-            async with http.stream(
-                "POST", url, headers=headers, json={"content": "How many leads do I have?"}
-            ) as r:
-                assert r.status_code == 200
-                turn_id = r.headers["x-turn-id"]
-                lines: list[str] = []
-                async for line in r.aiter_lines():  # up to the tool call, which then waits on the lock
-                    lines.append(line)
-                    seen = sse_events(lines)
-                    if seen and seen[-1][1]["type"] == "tool_call":
-                        break
+        async with held_turn(http, servers, headers, conv["conversation_id"]) as held:
+            turn_id = held.turn_id
             turn_url = f"{servers.b}/chat/turns/{turn_id}"
             assert (await http.delete(turn_url, headers=others)).status_code == 404  # not theirs
             assert (
@@ -112,9 +95,7 @@ async def test_a_turn_running_on_a_is_cancelled_through_b(servers: Cluster) -> N
             assert time.monotonic() - started < 10
             turn = cancelled.json()
             assert turn["status"] == "cancelled" and turn["error"]["code"] == "cancelled", turn
-            await tx.rollback()
-        finally:
-            await lock.close()
+            await held.release()
         on_a = (await http.get(f"{servers.a}/chat/turns/{turn_id}", headers=headers)).json()
         assert on_a["status"] == "cancelled" and on_a["content"] is None, on_a
         again = await http.delete(turn_url, headers=headers)

@@ -24,6 +24,7 @@ from websockets.sync.client import connect
 from tests.api.jobs_support import wait_until
 from tests.conftest import auth, register
 from tests.scale.cluster import Cluster, cluster
+from tests.scale.held import held_turn, sse_events
 
 CHAT_LIMIT = 4
 
@@ -105,44 +106,16 @@ def test_a_lead_created_through_a_reaches_a_socket_on_b(servers: Cluster, a: htt
         assert event["data"]["id"] == lead["id"] and event["data"]["name"] == "Cross Replica"
 
 
-def sse_events(lines: list[str]) -> list[tuple[str, dict[str, Any]]]:
-    events, event_id = [], ""
-    for line in lines:
-        if line.startswith("id: "):
-            event_id = line[4:]
-        elif line.startswith("data: "):
-            events.append((event_id, json.loads(line[6:])))
-    return events
-
-
 async def test_a_turn_stream_resumes_on_b_while_the_turn_runs_on_a(servers: Cluster) -> None:
     """The turn's tool waits on a table lock held by the test, so it is still running on A when the
     stream is resumed on B (served from the Redis stream); the lock is then released."""
-    import asyncpg
-
     async with httpx.AsyncClient(timeout=30) as http:
         body = {"email": "streamer@example.com", "password": "correct-horse-1", "name": "Streamer"}
         tokens = (await http.post(f"{servers.a}/auth/register", json=body)).json()
         headers = auth(tokens)
         conv = (await http.post(f"{servers.a}/chat/conversations", headers=headers)).json()
-        lock = await asyncpg.connect(servers.database_url.replace("+asyncpg", ""))
-        seen: list[tuple[str, dict[str, Any]]] = []
-        try:
-            tx = lock.transaction()
-            await tx.start()
-            await lock.execute("LOCK TABLE leads IN ACCESS EXCLUSIVE MODE")
-            url = f"{servers.a}/chat/conversations/{conv['conversation_id']}/messages"
-            async with http.stream(
-                "POST", url, headers=headers, json={"content": "How many leads do I have?"}
-            ) as r:
-                assert r.status_code == 200
-                turn_id = r.headers["x-turn-id"]
-                lines: list[str] = []
-                async for line in r.aiter_lines():  # up to the tool call, which then waits on the lock
-                    lines.append(line)
-                    seen = sse_events(lines)
-                    if seen and seen[-1][1]["type"] == "tool_call":
-                        break
+        async with held_turn(http, servers, headers, conv["conversation_id"]) as held:
+            turn_id, seen = held.turn_id, held.seen
             running = (await http.get(f"{servers.b}/chat/turns/{turn_id}", headers=headers)).json()
             assert running["status"] == "running", running
             last_id = seen[-1][0]
@@ -160,10 +133,8 @@ async def test_a_turn_stream_resumes_on_b_while_the_turn_runs_on_a(servers: Clus
             follower = asyncio.create_task(follow_on_b())
             await asyncio.sleep(1.0)
             assert not follower.done()  # B is waiting for the turn running on A
-            await tx.commit()
+            await held.release()
             await asyncio.wait_for(follower, 30)
-        finally:
-            await lock.close()
     numbers = [int(event_id.rsplit("-", 1)[1]) for event_id, _ in resumed]
     first = int(last_id.rsplit("-", 1)[1]) + 1
     assert numbers == list(range(first, first + len(numbers))), numbers
