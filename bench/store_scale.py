@@ -38,7 +38,7 @@ from sqlalchemy import text
 
 from frontdesk.api.app import create_app
 from frontdesk.config import Settings
-from frontdesk.storage import analytics, bulk_demo
+from frontdesk.storage import analytics, bulk_crm, bulk_demo
 from frontdesk.storage.db import Database
 from frontdesk.storage.demo import DEMO_EMAIL, DEMO_PASSWORD
 from frontdesk.storage.migrate import upgrade
@@ -190,11 +190,15 @@ async def prepare(
         print()
     if have_contacts < contacts:
         started, cpu = time.perf_counter(), time.process_time()
-        await bulk_demo.load_contacts(db, contacts - have_contacts, progress=progress)
+        await bulk_crm.load_contacts(db, contacts - have_contacts, progress=progress)
         loads["contacts"] = (time.perf_counter() - started, time.process_time() - cpu, os.getloadavg()[0])
         print()
-    async with db.engine.begin() as conn:
-        await conn.execute(text("ANALYZE"))
+    async with db.engine.connect() as conn:  # PostgreSQL: VACUUM as autovacuum would after a
+        # load, so index-only scans (a deep offset's walk) find the pages marked all-visible
+        if not db.is_sqlite:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("ANALYZE" if db.is_sqlite else "VACUUM ANALYZE"))
+        await conn.commit()
     rare = bulk_demo._rare_words(max(1000, messages // 25))[123]
     _, n = await like_search(db, account, rare)
     await db.close()

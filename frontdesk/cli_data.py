@@ -119,7 +119,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _bulk(args: argparse.Namespace, settings: Settings) -> int:
-    from frontdesk.storage import bulk_demo
+    from frontdesk.storage import bulk_crm, bulk_demo
 
     db = await _open(settings)
     try:
@@ -140,7 +140,7 @@ async def _bulk(args: argparse.Namespace, settings: Settings) -> int:
                       f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
             if args.crm_contacts:
                 started = time.perf_counter()
-                await bulk_demo.load_contacts(db, args.crm_contacts, progress=progress)
+                await bulk_crm.load_contacts(db, args.crm_contacts, progress=progress)
                 bar.stop()
                 print(f"loaded {args.crm_contacts:,} CRM contacts in {time.perf_counter() - started:.1f} s")
         return 0

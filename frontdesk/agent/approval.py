@@ -23,6 +23,7 @@ The setting is stored in `account_settings.settings["approve_writes"]`; `PUT /ac
 
 from __future__ import annotations
 
+import enum
 import re
 import time
 import uuid
@@ -54,6 +55,15 @@ SERIALIZED = [
     ("frontdesk.agent.model", "ToolCall"),
     ("frontdesk.agent.model", "ImagePart"),
 ]
+
+
+class Unread(enum.Enum):
+    """`Approvals.begin(waiting=UNREAD)`: the caller did not read the conversation's wait."""
+
+    UNREAD = "unread"
+
+
+UNREAD = Unread.UNREAD
 SWEEP_EVERY_SECONDS = 600.0  # how often a process sweeps threads no conversation waits on
 # LangGraph reads the run's durability from this config key when `astream` is given none
 # (`pregel.main`, `CONFIG_KEY_DURABILITY`); the turn runner calls `astream` without it.
@@ -139,15 +149,23 @@ class Approvals:
         return self.saver
 
     async def begin(
-        self, db: Database, inbound: InboundMessage, conversation_id: str, start: dict[str, Any]
+        self,
+        db: Database,
+        inbound: InboundMessage,
+        conversation_id: str,
+        start: dict[str, Any],
+        *,
+        waiting: str | Unread | None = UNREAD,
     ) -> tuple[Any, dict[str, Any]] | None:
         """(graph input, config) when this turn runs under approval, else None. A waiting
-        conversation's message resumes its thread (whichever process asked the question)."""
+        conversation's message resumes its thread (whichever process asked the question).
+        `waiting`: the conversation's wait as the caller read it in the transaction that stored
+        the message (the turn runner does); None skips the store, a thread is still taken here."""
         if inbound.principal.channel not in DOORS:
             return None
         saver = self._bind(db)
         enabled = await approval_enabled(db, inbound.principal.account_id)
-        thread = await take_wait(db, conversation_id)
+        thread = None if waiting is None else await take_wait(db, conversation_id)
         if thread is not None and (not enabled or not thread.startswith(f"{conversation_id}:")):
             await saver.adelete_thread(thread)  # switched off meanwhile: the pending calls are dropped
             thread = None

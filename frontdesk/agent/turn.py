@@ -1,7 +1,8 @@
 """`Agent`: what one turn does, and `Agent.turns` (a `TurnRunner`), the one path every door takes.
 
 The runner stores the user message (committed) and starts the turn; `Agent.stream` then loads
-history (within the token budget) -> runs the graph (route, agent, tools, ...) streaming
+history (within the token budget) -> runs the graph (route, agent, tools, ...: on LangGraph when
+the turn runs under approval, else `graph_plain.PlainGraph`, the same nodes without Pregel) streaming
 `AgentEvent`s -> hands back the assistant message with its tool calls, results and usage
 (`Answer`), which the runner stores with the end of the turn in one transaction -> `Done`.
 A new conversation is titled from its first message (by the model, if real).
@@ -25,6 +26,7 @@ from frontdesk.agent.approval import Approvals
 from frontdesk.agent.departments import Department, load_departments, load_router_prompt
 from frontdesk.agent.events import AgentEvent, Done, Failed, TextDelta
 from frontdesk.agent.graph import PARAGRAPH, TurnDeps, build_graph
+from frontdesk.agent.graph_plain import PlainGraph
 from frontdesk.agent.history import stored_tool_calls, stored_tool_results, to_chat_messages
 from frontdesk.agent.memory import fit_history, history_row_limit
 from frontdesk.agent.model import ChatMessage, ChatModel, ImagePart
@@ -35,7 +37,9 @@ from frontdesk.agent.turns import TurnRunner
 from frontdesk.config import Settings
 from frontdesk.errors import FrontdeskError, Invalid, NotFound, TooLarge
 from frontdesk.storage import conversations as store
+from frontdesk.storage import turn_writes as writes
 from frontdesk.storage.db import Database
+from frontdesk.storage.ids import utcnow
 from frontdesk.storage.models import Conversation, Message
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.registry import ToolRegistry
@@ -77,7 +81,7 @@ class Agent:
         self._model_factory = model_factory or (lambda name: resolve_model(name, settings))
         self._models: dict[str, ChatModel] = {}
         self._today = today
-        self._graph = build_graph(settings.max_tool_iterations)
+        self._graph = PlainGraph(settings.max_tool_iterations)  # no checkpoint: not on Pregel
         self.approvals = Approvals(partial(build_graph, settings.max_tool_iterations))  # agent.approval
         self._model(settings.model)  # fail fast on an unsupported model name or a missing key
         for dept in self.departments.values():
@@ -136,7 +140,8 @@ class Agent:
             "previous_department": began.previous_department,
         }
         graph, graph_input, config = self._graph, start, None
-        if (approving := await self.approvals.begin(self.db, inbound, conv.id, start)) is not None:
+        approving = await self.approvals.begin(self.db, inbound, conv.id, start, waiting=began.waiting)
+        if approving is not None:
             graph, (graph_input, config) = self.approvals.graph, approving
         try:
             async with asyncio.timeout(self.settings.turn_timeout_seconds):
@@ -217,16 +222,14 @@ class Agent:
         usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
 
         async def store_reply(s: AsyncSession) -> Done:
-            current, last_seq = await store.conversation_for_write(s, conv.id)
-            if current is None:
+            now = utcnow()
+            changes = {"department": department, "updated_at": now} | ({"title": title} if title else {})
+            found = await writes.update_for_write(s, conv.id, changes)
+            if found is None:
                 raise NotFound("The conversation was deleted while the agent was answering")
-            current.department = department
-            if title:
-                current.title = title
-            with s.no_autoflush:  # the conversation's changes go out in one statement with the reply
-                [reply] = await store.add_messages(
-                    s, current, [reply_message], commit=False, last_seq=last_seq
-                )
+            [reply] = await writes.insert_messages(
+                s, found.conversation, [reply_message], last_seq=found.last_seq, now=now
+            )
             return Done(conv.id, reply.id, reply.content, department, usage)
 
         return Answer(store_reply)

@@ -37,6 +37,7 @@ class Began:
     turn: Turn
     fresh: bool  # the conversation had no title yet (its first turn)
     previous_department: str | None
+    waiting: str | None = None  # the approval thread the conversation waited on when it was read
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,7 @@ class LiveTurn:
     task: asyncio.Task[None] | None = None
     stop_reason: str | None = None  # "cancelled" (explicit) or "interrupted" (shutdown)
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _closed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def append(self, event: AgentEvent) -> None:
         self.events.append(event)
@@ -78,7 +80,14 @@ class LiveTurn:
     def close(self, status: str) -> None:
         self.status = status
         self.finished = True
+        self._closed.set()
         self._wake()
+
+    async def last_event(self) -> AgentEvent | None:
+        """The turn's last event, once it finished: one wake-up for a waiter that needs only the
+        outcome (a follower wakes on every batch)."""
+        await self._closed.wait()
+        return self.events[-1] if self.events else None
 
     def _wake(self) -> None:
         self._changed.set()

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk import logs, metrics, tracing
 from frontdesk.agent.events import AgentEvent, Done, Failed, event_dict, event_from_dict
-from frontdesk.agent.titles import title_from
+from frontdesk.agent.turn_begin import begin_turn
 from frontdesk.agent.turn_log import (
     Answer,
     Began,
@@ -51,6 +51,7 @@ from frontdesk.agent.turn_stream import TurnEventLog
 from frontdesk.config import Settings
 from frontdesk.errors import Conflict, FrontdeskError, NotFound
 from frontdesk.storage import conversations as store
+from frontdesk.storage import turn_writes as writes
 from frontdesk.storage import turns as turn_store
 from frontdesk.storage.db import Database
 from frontdesk.storage.ids import new_id, utcnow
@@ -94,7 +95,8 @@ class TurnRunner:
                 self._leave(conv_id, gate)
                 return seen
             began = await self.db.run_write(
-                lambda s: self._begin(s, conv_id, inbound, create=create), retry_conflicts=True
+                lambda s: begin_turn(s, conv_id, inbound, create=create, runner=self.runner_id),
+                retry_conflicts=True,
             )
         except BaseException:
             self._leave(conv_id, gate)
@@ -146,39 +148,6 @@ class TurnRunner:
     def _forget_gate(self, conversation_id: str, gate: ConversationGate) -> None:
         if gate.users == 0 and self._gates.get(conversation_id) is gate:
             del self._gates[conversation_id]
-
-    async def _begin(
-        self, s: AsyncSession, conversation_id: str, inbound: InboundMessage, *, create: bool
-    ) -> Began:
-        """One write transaction: the conversation (created, or the principal's own, else
-        `NotFound`), the user message and the turn row."""
-        principal = inbound.principal
-        if create:
-            conv = store.new_conversation(principal, channel=inbound.channel, conversation_id=conversation_id)
-            last_seq = 0  # no messages yet: nothing to read
-            s.add(conv)
-        else:
-            found, last_seq = await store.conversation_for_write(s, conversation_id)
-            if (
-                found is None
-                or found.account_id != principal.account_id
-                or found.user_id != principal.user_id
-            ):
-                raise NotFound("Conversation not found")
-            conv = found
-        fresh, previous = conv.title is None, conv.department
-        if fresh:
-            conv.title = title_from(inbound.text)
-        user_message = store.NewMessage(
-            "user", inbound.text, channel=inbound.channel, external_id=inbound.external_id
-        )
-        with s.no_autoflush:  # the conversation's changes go out in one statement with the message
-            [msg] = await store.add_messages(s, conv, [user_message], commit=False, last_seq=last_seq)
-        turn = turn_store.new_turn(
-            conv, msg, user_id=inbound.principal.user_id, channel=inbound.channel, runner=self.runner_id
-        )
-        s.add(turn)
-        return Began(conv, msg, turn, fresh, previous)
 
     # -- running ------------------------------------------------------------------------------
 
@@ -248,7 +217,7 @@ class TurnRunner:
 
         async def write(s: AsyncSession) -> Done:
             done = await answer.store(s)
-            await turn_store.finish_turn(
+            await writes.finish_turn(
                 s,
                 live.turn_id,
                 status="completed",
@@ -261,7 +230,7 @@ class TurnRunner:
 
     async def _record_end(self, s: AsyncSession, live: LiveTurn, status: str) -> None:
         outcome = live.events[-1]
-        await turn_store.finish_turn(
+        await writes.finish_turn(
             s,
             live.turn_id,
             status=status,
@@ -327,8 +296,11 @@ class TurnRunner:
 
         async def last() -> Outcome:
             outcome: AgentEvent | None = None
-            async for _, event in self.follow(turn_id):
-                outcome = event
+            if (live := self._live.get(turn_id)) is not None:
+                outcome = await live.last_event()
+            else:
+                async for _, event in self.follow(turn_id):
+                    outcome = event
             if isinstance(outcome, Done | Failed):
                 return outcome
             return Failed("The turn ended without an answer", "agent_error")

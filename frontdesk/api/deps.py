@@ -15,8 +15,9 @@ from frontdesk.api.services import Services
 from frontdesk.errors import FrontdeskError, Unauthenticated
 from frontdesk.ratelimit import chat_key
 from frontdesk.security import decode_access_token
-from frontdesk.storage.accounts import Identity, identity_for_access_token
+from frontdesk.storage.accounts import Identity
 from frontdesk.storage.apikeys import identity_for_api_key, looks_like_api_key
+from frontdesk.storage.identity_cache import access_identity
 from frontdesk.types import Principal
 
 _bearer = HTTPBearer(auto_error=False)
@@ -39,14 +40,15 @@ async def get_identity(services: ServicesDep, credentials: BearerCredentials) ->
 
 
 async def identity_from_bearer(services: Services, token: str) -> Identity:
-    """Who a bearer credential is: an API key (`fdk_…`) or a JWT access token (not logged out)."""
+    """Who a bearer credential is: an API key (`fdk_…`) or a JWT access token (not logged out).
+    A token's signature and expiry are checked on every request; the store's answer for it is
+    kept for a second (`storage.identity_cache`: a logout in this process refuses it at once)."""
     if looks_like_api_key(token):
         async with services.db.session() as s:
             identity = await identity_for_api_key(s, token)
     else:
         claims = decode_access_token(services.secret, token)
-        async with services.db.session() as s:
-            identity = await identity_for_access_token(s, claims)
+        identity = await access_identity(services.db, claims)
     logs.note_identity(identity.user.id, identity.account.id)  # on the request's log lines
     return identity
 

@@ -124,9 +124,10 @@ async def authenticate(session: AsyncSession, email: str, password: str) -> Iden
 async def identity_for_access_token(session: AsyncSession, claims: dict[str, Any]) -> Identity:
     """Who a decoded access token is, unless it was logged out or issued before a password reset.
 
-    Every request asks the store (a logout or a reset refuses the token at once, on every
-    replica), in one query when the token names its account; the slower path below only says why
-    a token is refused."""
+    One query when the token names its account; the slower path below only says why a token is
+    refused. Requests reach this through `storage.identity_cache.access_identity`, which keeps a
+    granted answer for a second: a logout or a reset in this process refuses the token at once,
+    one made on another replica (or by `frontdesk admin`) within that second."""
     if claims.get("acc"):
         row = (
             await session.execute(

@@ -2,8 +2,9 @@
 
 Every query is filtered by account. Buckets are UTC days (`YYYY-MM-DD`) or hours
 (`YYYY-MM-DDTHH`). `series` and `breakdown` read the rollup tables (`frontdesk.storage.rollups`,
-kept by triggers) whenever the span is whole buckets: messages and tokens by day and hour,
-contacts and leads by day. The rest (conversations_started, whose count is distinct users;
+kept by triggers) whenever the span is whole buckets: messages and tokens by day and hour
+(unfiltered series from the per-bucket totals, breakdowns from months, days and hours), contacts
+and leads by day. The rest (conversations_started, whose count is distinct users;
 hourly contacts and leads; spans that are not whole buckets) groups the raw rows through their
 `(account_id, created_at)` indexes: `raw_series` / `raw_breakdown`, which are also the naive
 baseline `bench/store_scale.py` compares against.
@@ -18,7 +19,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, case, distinct, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.storage import rollups
+from frontdesk.storage import message_stats, rollups
 from frontdesk.storage.models import Contact, Conversation, Lead, Message
 
 Grain = Literal["day", "hour"]
@@ -163,7 +164,7 @@ async def series(
     """{bucket: (total, count)} for the buckets with data in [start, end)."""
     g = _rollup_grain(metric, start, end, grain)
     if g is not None and metric.id in rollups.MESSAGE_VALUES:
-        return await rollups.message_series(session, metric.id, account_id, (start, end), g, filters)
+        return await message_stats.message_series(session, metric.id, account_id, (start, end), g, filters)
     if g is not None:
         return await rollups.record_series(session, metric.id, account_id, (start, end), filters)
     return await raw_series(session, metric, account_id, start, end, grain, filters)
@@ -177,10 +178,11 @@ async def breakdown(
     end: datetime,
     filters: dict[str, str],
 ) -> dict[str, dict[str, int]]:
-    """{dimension: {value: total}} over [start, end), for every dimension of the metric."""
+    """{dimension: {value: total}} over [start, end), for every dimension of the metric (message
+    metrics from the month, day and hour rollups that tile a span of whole hours)."""
     g = _rollup_grain(metric, start, end, None)
     if g is not None and metric.id in rollups.MESSAGE_VALUES:
-        return await rollups.message_breakdown(session, metric.id, account_id, (start, end), g, filters)
+        return await message_stats.message_breakdown(session, metric.id, account_id, (start, end), filters)
     if g is not None:
         return await rollups.record_breakdown(session, metric.id, account_id, (start, end), filters)
     return await raw_breakdown(session, metric, account_id, start, end, filters)
@@ -268,8 +270,8 @@ async def activity_counts(session: AsyncSession, account_id: str, since: datetim
             n for n, _ in (await rollups.record_totals(session, account_id, kind, "k1", since_day)).values()
         )
 
-    messages, tokens = await rollups.message_totals(session, account_id)
-    messages_now, tokens_now = await rollups.message_totals(session, account_id, day)
+    messages, tokens = await message_stats.message_totals(session, account_id)
+    messages_now, tokens_now = await message_stats.message_totals(session, account_id, day)
     return {
         "totalContacts": await records("contact", None),
         "contactsThisMonth": await records("contact", day),

@@ -3,10 +3,11 @@ the rollup tables in a few set-wise statements at the end of the load.
 
 A bulk load (`frontdesk.storage.bulk_demo`) drops the per-row rollup triggers; this is what they
 would have added for the same rows, key for key (see `frontdesk.storage.rollup_triggers`):
-messages by day and hour, channel, role and department (`message_rollups`), which conversations
-were active in each of those buckets (`conversation_buckets`), distinct conversations per day
-(`day_conversations`), records created per day (`record_rollups`). Every loaded conversation is
-new, so each of its (bucket, ...) presences counts once. Counts are added with the triggers'
+messages by month, day and hour, channel, role and department (`message_rollups`), which
+conversations were active in each day and hour (`conversation_buckets`), each day's and hour's
+messages, tokens, replies and distinct conversations (`bucket_totals`), records created per day
+(`record_rollups`). Every loaded conversation is new, so each of its (bucket, ...) presences
+counts once, and it counts once in each of its buckets' totals. Counts are added with the triggers'
 upsert (`ON CONFLICT DO UPDATE SET n = n + excluded.n`), so a load on top of existing rows adds
 to them instead of recounting the tables; `tests/storage/test_bulk_demo.py` checks the result
 equals a recount.
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from frontdesk.storage.rollup_triggers import DAY_KEY, MESSAGE_KEY, PRESENCE_KEY, RECORD_KEY
+from frontdesk.storage.rollup_triggers import MESSAGE_KEY, PRESENCE_KEY, RECORD_KEY, TOTALS_KEY
 
 
 @dataclass(slots=True)
@@ -32,7 +33,9 @@ class LoadCounts:
         default_factory=lambda: defaultdict(lambda: [0, 0, 0])
     )
     presence: Counter[tuple[str, ...]] = field(default_factory=Counter)
-    days: Counter[str] = field(default_factory=Counter)
+    totals: defaultdict[tuple[str, str], list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0, 0, 0])
+    )
     records: defaultdict[tuple[str, ...], list[float]] = field(
         default_factory=lambda: defaultdict(lambda: [0, 0.0])
     )
@@ -48,17 +51,23 @@ class LoadCounts:
         """Add one new conversation and its messages, `per` {(day, hour, role): [messages, tokens,
         replies]}."""
         self.records["conversation", day, channel, department][0] += 1
-        days = set()
+        buckets = set()
         for (d, h, role), (n, tokens, replies) in per.items():
-            for grain, b in (("d", d), ("h", h)):
+            for grain, b in (("m", d[:7]), ("d", d), ("h", h)):
                 acc = self.messages[grain, b, channel, role, department]
                 acc[0] += n
                 acc[1] += tokens
                 acc[2] += replies
+                if grain == "m":
+                    continue
                 self.presence[grain, b, conv_id, channel, role, department] += n
-            days.add(d)
-        for d in days:
-            self.days[d] += 1
+                total = self.totals[grain, b]
+                total[0] += n
+                total[1] += tokens
+                total[2] += replies
+                buckets.add((grain, b))
+        for key in buckets:
+            self.totals[key][3] += 1
 
     def record(self, kind: str, day: str, k1: str = "", k2: str = "", value: float = 0.0) -> None:
         acc = self.records[kind, day, k1, k2]
@@ -72,8 +81,8 @@ class LoadCounts:
              [(account_id, *k, *v) for k, v in self.messages.items()]),
             ("conversation_buckets", PRESENCE_KEY, ["messages"],
              [(account_id, *k, n) for k, n in self.presence.items()]),
-            ("day_conversations", DAY_KEY, ["conversations"],
-             [(account_id, d, n) for d, n in self.days.items()]),
+            ("bucket_totals", TOTALS_KEY, ["messages", "tokens", "replies", "conversations"],
+             [(account_id, *k, *v) for k, v in self.totals.items()]),
             ("record_rollups", RECORD_KEY, ["n", "value"],
              [(account_id, *k, int(v[0]), float(v[1])) for k, v in self.records.items()]),
         ]  # fmt: skip

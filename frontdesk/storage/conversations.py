@@ -135,30 +135,6 @@ async def clear_messages(session: AsyncSession, principal: Principal, conversati
     await session.commit()
 
 
-async def conversation_for_write(
-    session: AsyncSession, conversation_id: str
-) -> tuple[Conversation | None, int]:
-    """The conversation as stored now (None if there is none) and the sequence number of its last
-    message, for `add_messages(..., last_seq=)` in the same write transaction.
-
-    On SQLite one statement (the caller's `Database.write()` transaction holds the write lock:
-    `BEGIN IMMEDIATE`); on PostgreSQL the row is read `FOR UPDATE` first, then the last number."""
-    last_seq = select(func.max(Message.seq)).where(Message.conversation_id == conversation_id)
-    if session.get_bind().dialect.name == "sqlite":
-        row = (
-            await session.execute(
-                select(Conversation, last_seq.scalar_subquery())
-                .where(Conversation.id == conversation_id)
-                .execution_options(populate_existing=True)
-            )
-        ).first()
-        return (row[0], int(row[1] or 0)) if row is not None else (None, 0)
-    conv = await session.get(Conversation, conversation_id, populate_existing=True, with_for_update=True)
-    if conv is None:
-        return None, 0
-    return conv, int(await session.scalar(last_seq) or 0)
-
-
 async def add_messages(
     session: AsyncSession,
     conv: Conversation,
@@ -172,7 +148,7 @@ async def add_messages(
     Writers cannot collide: on PostgreSQL the conversation row is locked (`FOR UPDATE`) before the
     last sequence number is read, on SQLite the caller's `Database.write()` transaction holds the
     write lock (`BEGIN IMMEDIATE`). A caller that already holds it and knows the last number
-    (`conversation_for_write`, or 0 for a conversation it is creating) passes `last_seq`. The
+    (`turn_writes.update_for_write`, or 0 for a conversation it is creating) passes `last_seq`. The
     unique (conversation_id, seq) constraint stays as the last guard;
     `Database.run_write(..., retry_conflicts=True)` retries it."""
     if last_seq is None:

@@ -13,20 +13,27 @@ What moves what (each message counts in a daily and an hourly bucket, UTC):
 - a conversation's department change: its messages without `agent_used` move to the new
   department (their department is the conversation's); its own `record_rollups` row moves too;
 - contacts and leads: `record_rollups` by day (leads by source and status, with their value);
-- `day_conversations` (migration `0018_day_conversations`): per account and UTC day, the number of
-  conversations with messages that day. A message insert adds one when it is its conversation's
-  first message of the day (the conversation's daily `conversation_buckets` rows, just updated,
-  sum to 1); a delete takes one away when it was the last (they sum to 0). A department move
-  changes neither.
+- `bucket_totals` (migration `0022_day_totals`): per account and UTC day and hour, the messages,
+  tokens, replies and distinct conversations of the bucket, whatever their channel, role or
+  department. A message insert adds its conversation when it is the conversation's first message
+  of the bucket (the conversation's `conversation_buckets` rows of that bucket, just updated, sum
+  to 1); a delete takes it away when it was the last (they sum to 0). A department move changes
+  none of it. Since 0022 `message_rollups` also has a month grain ("m", `YYYY-MM`), so a
+  breakdown over a year reads about 13 months and a few days.
+- `day_conversations` (migration `0018_day_conversations`, dropped by 0022 for `bucket_totals`):
+  the per-day conversation count alone, kept the same way.
 
 Deleting a conversation deletes its messages first (a BEFORE DELETE trigger), so the message
 triggers still see the conversation's department. While an account is being deleted the
 counters are left to its ON DELETE CASCADE.
 
-The statements are generated for both dialects from one template. Migration `0014_scale`
-installs them without the day counter (`create_statements(d)`), `0018_day_conversations` re-creates
-them with it (`create_statements(d, day_counter=True)`: what the code expects); `bulk_demo` drops
-them around a bulk load and adds the load's counts itself.
+The statements are generated for both dialects from one template, at three schema levels named
+by the migration that installs them (`LEVELS`): `0014_scale` (the first rollups),
+`0018_day_conversations` (plus the `day_conversations` counter) and `0022_day_totals` (the
+`bucket_totals` rows and the month grain instead of it: `CURRENT`, what the code expects). Each
+migration asks for its own level, so upgrading to any revision leaves triggers that write only
+tables that exist there. `bulk_demo` drops them around a bulk load, re-creates `CURRENT` and adds
+the load's counts itself.
 """
 
 from __future__ import annotations
@@ -39,10 +46,16 @@ GRAINS = {
     "sqlite": "(SELECT 'd' AS grain, '%Y-%m-%d' AS fmt UNION ALL SELECT 'h', '%Y-%m-%dT%H') g",
     "postgresql": "(SELECT 'd' AS grain, 'YYYY-MM-DD' AS fmt UNION ALL SELECT 'h', 'YYYY-MM-DD\"T\"HH24') g",
 }
+# `message_rollups` since 0022: the day and hour grains and the month ("m", `YYYY-MM`)
+MONTH_GRAINS = {
+    "sqlite": GRAINS["sqlite"].removesuffix(") g") + " UNION ALL SELECT 'm', '%Y-%m') g",
+    "postgresql": GRAINS["postgresql"].removesuffix(") g") + " UNION ALL SELECT 'm', 'YYYY-MM') g",
+}
 MESSAGE_KEY = "account_id, grain, bucket, channel, role, department"
 PRESENCE_KEY = "account_id, grain, bucket, conversation_id, channel, role, department"
 RECORD_KEY = "account_id, kind, day, k1, k2"
 DAY_KEY = "account_id, day"
+TOTALS_KEY = "account_id, grain, bucket"
 
 
 def bucket(dialect: Dialect, column: str, fmt: str = "g.fmt") -> str:
@@ -77,9 +90,31 @@ def day_delta(dialect: Dialect, row: str, sign: int, where: str) -> str:
     )
 
 
-def message_delta(dialect: Dialect, row: str, sign: int, *, guard: bool, day_counter: bool) -> list[str]:
-    """Statements adding (sign 1) or removing (sign -1) message `row` (`new`/`old`) everywhere
-    (without `day_conversations` when not `day_counter`: the triggers of migration 0014)."""
+def totals_delta(dialect: Dialect, row: str, sign: int, where: str) -> str:
+    """Add message `row` to (sign 1) or take it from (sign -1) its day's and hour's
+    `bucket_totals`, counting its conversation in or out when the conversation's presence rows of
+    the bucket (already moved by this message) sum to 1 (first message) or 0 (last one gone)."""
+    b = bucket(dialect, f"{row}.created_at")
+    tokens = f"({row}.tokens_in + {row}.tokens_out)"
+    present = (
+        f"(SELECT sum(cb.messages) FROM conversation_buckets cb WHERE cb.account_id = {row}.account_id "
+        f"AND cb.grain = g.grain AND cb.bucket = {b} AND cb.conversation_id = {row}.conversation_id)"
+    )
+    values = {"messages": "", "tokens": "", "replies": "", "conversations": ""}
+    return _upsert("bucket_totals", TOTALS_KEY, values).format(
+        select=f"SELECT {row}.account_id, g.grain, {b}, {sign}, {sign} * {tokens}, "
+        f"CASE WHEN {tokens} > 0 THEN {sign} ELSE 0 END, "
+        f"CASE WHEN {present} = {1 if sign > 0 else 0} THEN {sign} ELSE 0 END "
+        f"FROM {GRAINS[dialect]} {where or 'WHERE 1 = 1'}"  # (SQLite's upsert needs a WHERE)
+    )
+
+
+def message_delta(
+    dialect: Dialect, row: str, sign: int, *, guard: bool, day_counter: bool, totals: bool = False
+) -> list[str]:
+    """Statements adding (sign 1) or removing (sign -1) message `row` (`new`/`old`) everywhere:
+    with `totals` the month grain and `bucket_totals` (0022), else with `day_counter` the
+    `day_conversations` counter (0018), else neither (0014)."""
     dept = (
         f"coalesce({row}.agent_used, (SELECT department FROM conversations "
         f"WHERE id = {row}.conversation_id), 'none')"
@@ -89,7 +124,8 @@ def message_delta(dialect: Dialect, row: str, sign: int, *, guard: bool, day_cou
     head = f"{row}.account_id, g.grain, {bucket(dialect, f'{row}.created_at')}"
     counts = _upsert("message_rollups", MESSAGE_KEY, {"messages": "", "tokens": "", "replies": ""}).format(
         select=f"SELECT {head}, {row}.channel, {row}.role, {dept}, {sign}, {sign} * {tokens}, "
-        f"CASE WHEN {tokens} > 0 THEN {sign} ELSE 0 END FROM {GRAINS[dialect]} {where}"
+        f"CASE WHEN {tokens} > 0 THEN {sign} ELSE 0 END FROM {(MONTH_GRAINS if totals else GRAINS)[dialect]} "
+        f"{where}"
     )
     presence = _upsert("conversation_buckets", PRESENCE_KEY, {"messages": ""}).format(
         select=f"SELECT {head}, {row}.conversation_id, {row}.channel, {row}.role, {dept}, {sign} "
@@ -101,20 +137,26 @@ def message_delta(dialect: Dialect, row: str, sign: int, *, guard: bool, day_cou
     if dialect == "postgresql" and sign < 0:  # not while the conversation itself is being deleted
         count += " AND pg_trigger_depth() < 2"
     exists = f"WHERE EXISTS (SELECT 1 FROM accounts WHERE id = {row}.account_id)" if guard else ""
-    days = [day_delta(dialect, row, sign, exists)] if day_counter else []
+    if totals:
+        days = [totals_delta(dialect, row, sign, exists)]
+    else:
+        days = [day_delta(dialect, row, sign, exists)] if day_counter else []
     return [counts, presence, *days, count]
 
 
-def department_move(dialect: Dialect, department: str, sign: int) -> list[str]:
+def department_move(dialect: Dialect, department: str, sign: int, *, months: bool = False) -> list[str]:
     """Statements moving the conversation's messages without `agent_used` out of (sign -1) or
-    into (sign 1) `department` (an expression over the trigger's `old`/`new`)."""
+    into (sign 1) `department` (an expression over the trigger's `old`/`new`), in the month grain
+    of `message_rollups` too when `months` (0022)."""
     tokens = "(m.tokens_in + m.tokens_out)"
     head = f"m.account_id, g.grain, {bucket(dialect, 'm.created_at')}"
     dept = f"coalesce({department}, 'none')"
-    source = f"FROM messages m, {GRAINS[dialect]} WHERE m.conversation_id = new.id AND m.agent_used IS NULL"
+    where = "WHERE m.conversation_id = new.id AND m.agent_used IS NULL"
+    source = f"FROM messages m, {GRAINS[dialect]} {where}"
+    month_source = f"FROM messages m, {(MONTH_GRAINS if months else GRAINS)[dialect]} {where}"
     counts = _upsert("message_rollups", MESSAGE_KEY, {"messages": "", "tokens": "", "replies": ""}).format(
         select=f"SELECT {head}, m.channel, m.role, {dept}, {sign} * count(*), {sign} * sum({tokens}), "
-        f"{sign} * sum(CASE WHEN {tokens} > 0 THEN 1 ELSE 0 END) {source} "
+        f"{sign} * sum(CASE WHEN {tokens} > 0 THEN 1 ELSE 0 END) {month_source} "
         f"GROUP BY m.account_id, g.grain, 3, m.channel, m.role"
     )
     presence = _upsert("conversation_buckets", PRESENCE_KEY, {"messages": ""}).format(
@@ -146,30 +188,33 @@ _RECORD_COLUMNS = {
 _MESSAGE_COLUMNS = "account_id, conversation_id, role, channel, agent_used, tokens_in, tokens_out, created_at"
 
 
-def _sqlite_triggers(day: bool) -> list[tuple[str, str]]:
+def _sqlite_triggers(day: bool, totals: bool) -> list[tuple[str, str]]:
     """(name, CREATE TRIGGER statement) pairs for SQLite."""
     d: Dialect = "sqlite"
+    kw = {"day_counter": day, "totals": totals}
 
     def body(statements: list[str]) -> str:
         return "BEGIN " + "; ".join(statements) + "; END"
 
     out = [
         ("rollup_messages_insert",
-         f"AFTER INSERT ON messages {body(message_delta(d, 'new', 1, guard=False, day_counter=day))}"),
+         f"AFTER INSERT ON messages {body(message_delta(d, 'new', 1, guard=False, **kw))}"),
         ("rollup_messages_delete",
-         f"AFTER DELETE ON messages {body(message_delta(d, 'old', -1, guard=True, day_counter=day))}"),
+         f"AFTER DELETE ON messages {body(message_delta(d, 'old', -1, guard=True, **kw))}"),
         (
             "rollup_messages_update",
             f"AFTER UPDATE OF {_MESSAGE_COLUMNS} ON messages "
             + body(
-                message_delta(d, "old", -1, guard=True, day_counter=day)
-                + message_delta(d, "new", 1, guard=False, day_counter=day)
+                message_delta(d, "old", -1, guard=True, **kw) + message_delta(d, "new", 1, guard=False, **kw)
             ),
         ),
         (
             "rollup_conversations_department",
             "AFTER UPDATE OF department ON conversations WHEN old.department IS NOT new.department "
-            + body(department_move(d, "old.department", -1) + department_move(d, "new.department", 1)),
+            + body(
+                department_move(d, "old.department", -1, months=totals)
+                + department_move(d, "new.department", 1, months=totals)
+            ),
         ),
         ("rollup_conversations_delete_messages", "BEFORE DELETE ON conversations "
          "BEGIN DELETE FROM messages WHERE conversation_id = old.id; END"),
@@ -208,23 +253,27 @@ def _pg_function(name: str, branches: dict[str, list[str]], result: str = "NULL"
     )
 
 
-def _postgres_statements(day: bool) -> list[str]:
+def _postgres_statements(day: bool, totals: bool) -> list[str]:
     d: Dialect = "postgresql"
+    kw = {"day_counter": day, "totals": totals}
     out = [
         _pg_function(
             "rollup_messages",
             {
-                "INSERT": message_delta(d, "new", 1, guard=False, day_counter=day),
-                "DELETE": message_delta(d, "old", -1, guard=True, day_counter=day),
-                "UPDATE": message_delta(d, "old", -1, guard=True, day_counter=day)
-                + message_delta(d, "new", 1, guard=False, day_counter=day),
+                "INSERT": message_delta(d, "new", 1, guard=False, **kw),
+                "DELETE": message_delta(d, "old", -1, guard=True, **kw),
+                "UPDATE": message_delta(d, "old", -1, guard=True, **kw)
+                + message_delta(d, "new", 1, guard=False, **kw),
             },
         ),
         "CREATE TRIGGER rollup_messages AFTER INSERT OR DELETE OR UPDATE OF "
         f"{_MESSAGE_COLUMNS} ON messages FOR EACH ROW EXECUTE FUNCTION rollup_messages()",
         _pg_function(
             "rollup_conversations_department",
-            {"UPDATE": department_move(d, "old.department", -1) + department_move(d, "new.department", 1)},
+            {
+                "UPDATE": department_move(d, "old.department", -1, months=totals)
+                + department_move(d, "new.department", 1, months=totals)
+            },
         ),
         "CREATE TRIGGER rollup_conversations_department AFTER UPDATE OF department ON conversations "
         "FOR EACH ROW WHEN (old.department IS DISTINCT FROM new.department) "
@@ -256,20 +305,25 @@ def _postgres_statements(day: bool) -> list[str]:
     return out
 
 
-def create_statements(dialect: str, *, day_counter: bool = False) -> list[str]:
-    """The triggers (and PostgreSQL functions) to create. `day_counter=False` gives them as
-    migration 0014 installed them (it calls this without the flag); the schema since
-    `0018_day_conversations`, which everything else expects, needs `day_counter=True`."""
+LEVELS = ("0014_scale", "0018_day_conversations", "0022_day_totals")
+CURRENT = LEVELS[-1]
+
+
+def create_statements(dialect: str, level: str = CURRENT) -> list[str]:
+    """The triggers (and PostgreSQL functions) to create at schema `level` (one of `LEVELS`)."""
+    if level not in LEVELS:
+        raise ValueError(f"unknown rollup trigger level {level!r}")
+    day, totals = level == "0018_day_conversations", level == "0022_day_totals"
     if dialect == "sqlite":
-        return [f"CREATE TRIGGER {name} {rest}" for name, rest in _sqlite_triggers(day_counter)]
+        return [f"CREATE TRIGGER {name} {rest}" for name, rest in _sqlite_triggers(day, totals)]
     if dialect == "postgresql":
-        return _postgres_statements(day_counter)
+        return _postgres_statements(day, totals)
     return []
 
 
 def drop_statements(dialect: str) -> list[str]:
     if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {name}" for name, _ in _sqlite_triggers(False)]
+        return [f"DROP TRIGGER IF EXISTS {name}" for name, _ in _sqlite_triggers(False, False)]
     if dialect == "postgresql":
         tables = (
             {"rollup_messages": "messages"}

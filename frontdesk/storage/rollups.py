@@ -1,22 +1,26 @@
 """Rollup tables: per-account counters that analytics and the dashboard read instead of raw rows.
 
 - `message_rollups`: messages, tokens (in + out) and replies (messages with tokens) per UTC day
-  (`grain` "d", bucket `YYYY-MM-DD`) and hour ("h", `YYYY-MM-DDTHH`) by channel, role and
-  department (`agent_used`, else the conversation's department, else "none").
+  (`grain` "d", bucket `YYYY-MM-DD`), hour ("h", `YYYY-MM-DDTHH`) and, since `0022_day_totals`,
+  month ("m", `YYYY-MM`) by channel, role and department (`agent_used`, else the conversation's
+  department, else "none"). A breakdown reads the coarsest grains that tile its span.
 - `conversation_buckets`: which conversations had messages in each bucket (by the same three
   dimensions), so "distinct conversations per day" is a count over a few rows per conversation
   instead of over its messages.
 - `record_rollups`: conversations (by channel and department), contacts, and leads (by source and
   status, with their summed value) created per UTC day.
-- `day_conversations` (migration `0018_day_conversations`): per account and UTC day, the number
-  of distinct conversations with messages that day, so the unfiltered daily `messages_sent`
-  count over a year reads one row per day (filtered or hourly counts still count
-  `conversation_buckets`).
+- `bucket_totals` (migration `0022_day_totals`): per account and UTC day and hour, the messages,
+  tokens, replies and distinct conversations whatever the channel, role and department, so an
+  unfiltered daily or hourly series reads one row per bucket (filtered series still sum
+  `message_rollups` and count `conversation_buckets`). It replaces 0018's `day_conversations`
+  (the distinct conversations per day alone; `day_backfill_statement` rebuilds it on downgrade).
 - `conversations.message_count`: the number of messages of each conversation.
 
 The triggers of `rollup_triggers` keep all of them equal to a recount in the transaction of each
 write; `backfill` recomputes them from the raw tables (migration `0014_scale`, bulk loads).
-Rows whose counters fall to zero stay (readers filter `messages > 0` where it matters).
+Rows whose counters fall to zero stay (readers filter `messages > 0` where it matters). The
+record reads are here; the message reads (series, breakdowns over a span's `cover`, the
+dashboard's totals) are in `frontdesk.storage.message_stats`.
 """
 
 from __future__ import annotations
@@ -68,15 +72,38 @@ class RecordRollup(Base):
     value: Mapped[float] = mapped_column(Float, default=0.0)
 
 
-class DayConversations(Base):
-    __tablename__ = "day_conversations"
+class BucketTotals(Base):
+    __tablename__ = "bucket_totals"
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
-    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(13), primary_key=True)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    tokens: Mapped[int] = mapped_column(Integer, default=0)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
     conversations: Mapped[int] = mapped_column(Integer, default=0)
 
 
+def totals_backfill_statements(dialect: str) -> list[str]:
+    """INSERT ... SELECT statements filling `bucket_totals` (a recount of `messages`) and the
+    month grain of `message_rollups` (from its day rows), both empty; migration 0022 and
+    `rebuild`."""
+    d = "sqlite" if dialect == "sqlite" else "postgresql"
+    tokens = "(m.tokens_in + m.tokens_out)"
+    return [
+        "INSERT INTO bucket_totals (account_id, grain, bucket, messages, tokens, replies, conversations) "
+        f"SELECT m.account_id, g.grain, {bucket(d, 'm.created_at')}, count(*), sum({tokens}), "
+        f"sum(CASE WHEN {tokens} > 0 THEN 1 ELSE 0 END), count(DISTINCT m.conversation_id) "
+        f"FROM messages m, {GRAINS[d]} GROUP BY m.account_id, g.grain, 3",
+        "INSERT INTO message_rollups (account_id, grain, bucket, channel, role, department, messages, "
+        "tokens, replies) SELECT account_id, 'm', substr(bucket, 1, 7), channel, role, department, "
+        "sum(messages), sum(tokens), sum(replies) FROM message_rollups WHERE grain = 'd' "
+        "GROUP BY account_id, substr(bucket, 1, 7), channel, role, department",
+    ]
+
+
 def day_backfill_statement(dialect: str) -> str:
-    """INSERT ... SELECT filling an empty `day_conversations` from `messages` (a recount)."""
+    """INSERT ... SELECT filling an empty `day_conversations` from `messages` (a recount): 0018's
+    upgrade, 0022's downgrade."""
     d = "sqlite" if dialect == "sqlite" else "postgresql"
     day = bucket(d, "created_at", "'%Y-%m-%d'" if d == "sqlite" else "'YYYY-MM-DD'")
     return (
@@ -87,7 +114,8 @@ def day_backfill_statement(dialect: str) -> str:
 
 def backfill_statements(dialect: str, where: str = "1 = 1") -> list[str]:
     """INSERT ... SELECT statements adding the rows of `messages` (filtered by `where` over `m`),
-    and every conversation, contact and lead, to empty rollups; used by the migration."""
+    and every conversation, contact and lead, to empty rollups, as migration 0014 knew them (no
+    month grain: `totals_backfill_statements` adds it)."""
     d = "sqlite" if dialect == "sqlite" else "postgresql"
     grains = GRAINS[d]
     day = "'%Y-%m-%d'" if d == "sqlite" else "'YYYY-MM-DD'"
@@ -120,124 +148,31 @@ def backfill_statements(dialect: str, where: str = "1 = 1") -> list[str]:
 
 async def rebuild(conn: AsyncConnection) -> None:
     """Empty and recompute every rollup from the raw tables (in the caller's transaction)."""
-    for table in ("message_rollups", "conversation_buckets", "record_rollups", "day_conversations"):
+    for table in ("message_rollups", "conversation_buckets", "record_rollups", "bucket_totals"):
         await conn.execute(text(f"DELETE FROM {table}"))
-    for statement in [*backfill_statements(conn.dialect.name), day_backfill_statement(conn.dialect.name)]:
+    dialect = conn.dialect.name
+    for statement in [*backfill_statements(dialect), *totals_backfill_statements(dialect)]:
         await conn.execute(text(statement))
 
 
-# --- reads -----------------------------------------------------------------------------------
+# --- reads (of the record rollups; the message reads: `message_stats`) ----------------------
 
 MESSAGE_VALUES = {"messages_sent": MessageRollup.messages, "tokens_used": MessageRollup.tokens}
 RECORD_KINDS = {
     "contacts_created": ("contact", {}),
     "leads_created": ("lead", {"source": "k1", "status": "k2"}),
 }
-_DIMENSIONS = {
-    "channel": MessageRollup.channel,
-    "role": MessageRollup.role,
-    "department": MessageRollup.department,
-}
+_KEY_FORMATS = {"m": "%Y-%m", "d": "%Y-%m-%d", "h": "%Y-%m-%dT%H"}
 
 
 def bucket_key(at: datetime, grain: str) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%d" if grain == "d" else "%Y-%m-%dT%H")
+    return at.astimezone(UTC).strftime(_KEY_FORMATS[grain])
 
 
 def aligned(at: datetime, grain: str) -> bool:
     """Whether `at` starts a UTC day (grain "d") or hour ("h"): rollups answer whole buckets only."""
     at = at.astimezone(UTC)
     return at.minute == at.second == at.microsecond == 0 and (grain == "h" or at.hour == 0)
-
-
-def _message_where(
-    account_id: str, grain: str, start: datetime, end: datetime, filters: dict[str, str]
-) -> list[Any]:
-    conds = [
-        MessageRollup.account_id == account_id,
-        MessageRollup.grain == grain,
-        MessageRollup.bucket >= bucket_key(start, grain),
-        MessageRollup.bucket < bucket_key(end, grain),
-    ]
-    return conds + [_DIMENSIONS[k] == v for k, v in filters.items()]
-
-
-async def message_series(
-    session: AsyncSession, metric: str, account_id: str, span: tuple[datetime, datetime], grain: str,
-    filters: dict[str, str],
-) -> dict[str, tuple[int, int | None]]:  # fmt: skip
-    """{bucket: (total, count)} of messages_sent (count: distinct conversations) or tokens_used
-    (count: replies with tokens), for buckets with messages."""
-    value = func.sum(MESSAGE_VALUES[metric])
-    count: Any = func.sum(MessageRollup.replies)
-    where = _message_where(account_id, grain, *span, filters)
-    rows = await session.execute(
-        select(MessageRollup.bucket, value, count)
-        .where(*where)
-        .group_by(MessageRollup.bucket)
-        .having(func.sum(MessageRollup.messages) > 0)
-    )
-    found = {b: (int(v or 0), int(n or 0)) for b, v, n in rows.all()}
-    if metric == "messages_sent" and grain == "d" and not filters:
-        return await _with_day_conversations(session, account_id, span, found)
-    if metric == "messages_sent":
-        cb = ConversationBucket
-        conds = [
-            cb.account_id == account_id,
-            cb.grain == grain,
-            cb.bucket >= bucket_key(span[0], grain),
-            cb.bucket < bucket_key(span[1], grain),
-            cb.messages > 0,
-            *[getattr(cb, k) == v for k, v in filters.items()],
-        ]
-        distinct = await session.execute(
-            select(cb.bucket, func.count(cb.conversation_id.distinct())).where(*conds).group_by(cb.bucket)
-        )
-        found = {b: (found.get(b, (0, 0))[0], int(n)) for b, n in distinct.all()}
-    return found
-
-
-async def _with_day_conversations(
-    session: AsyncSession,
-    account_id: str,
-    span: tuple[datetime, datetime],
-    found: dict[str, tuple[int, int]],
-) -> dict[str, tuple[int, int | None]]:
-    """`found`'s days with the count of distinct conversations from `day_conversations`."""
-    dc = DayConversations
-    rows = await session.execute(
-        select(dc.day, dc.conversations).where(
-            dc.account_id == account_id,
-            dc.day >= bucket_key(span[0], "d"),
-            dc.day < bucket_key(span[1], "d"),
-            dc.conversations > 0,
-        )
-    )
-    return {day: (found.get(day, (0, 0))[0], int(n)) for day, n in rows.all()}
-
-
-async def message_breakdown(
-    session: AsyncSession, metric: str, account_id: str, span: tuple[datetime, datetime], grain: str,
-    filters: dict[str, str],
-) -> dict[str, dict[str, int]]:  # fmt: skip
-    """{dimension: {value: total}}: one pass over the span's rollup rows, grouped by all three
-    dimensions at once (a few dozen groups), then summed per dimension here."""
-    where = _message_where(account_id, grain, *span, filters)
-    columns = list(_DIMENSIONS.values())
-    rows = await session.execute(
-        select(*columns, func.sum(MESSAGE_VALUES[metric]), func.sum(MessageRollup.messages))
-        .where(*where)
-        .group_by(*columns)
-    )
-    out: dict[str, dict[str, int]] = {name: {} for name in _DIMENSIONS}
-    count: dict[str, dict[str, int]] = {name: {} for name in _DIMENSIONS}
-    for *keys, value, messages in rows.all():
-        for name, key in zip(_DIMENSIONS, keys, strict=True):
-            out[name][str(key)] = out[name].get(str(key), 0) + int(value or 0)
-            count[name][str(key)] = count[name].get(str(key), 0) + int(messages or 0)
-    return {
-        name: {k: v for k, v in sorted(values.items()) if count[name][k] > 0} for name, values in out.items()
-    }
 
 
 def _record_where(
@@ -305,16 +240,3 @@ async def record_totals(
         .having(func.sum(RecordRollup.n) > 0)
     )
     return {str(k): (int(n), float(v or 0.0)) for k, n, v in rows.all()}
-
-
-async def message_totals(session: AsyncSession, account_id: str, since: str | None = None) -> tuple[int, int]:
-    """(messages, tokens) of the account over every day (or days >= `since`)."""
-    conds = [MessageRollup.account_id == account_id, MessageRollup.grain == "d"]
-    if since is not None:
-        conds.append(MessageRollup.bucket >= since)
-    row = (
-        await session.execute(
-            select(func.sum(MessageRollup.messages), func.sum(MessageRollup.tokens)).where(*conds)
-        )
-    ).one()
-    return int(row[0] or 0), int(row[1] or 0)

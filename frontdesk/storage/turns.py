@@ -1,10 +1,10 @@
-"""The turns repository: create a turn with its user message, finish it with its events, read it
-back scoped to its owner (another user's turn is `NotFound`)."""
+"""The turns repository: a new turn for its user message, read back scoped to its owner (another
+user's turn is `NotFound`), orphans interrupted. Its rows are written on the turn path by
+`storage.turn_writes` (Core statements: inserted with the user message, finished with the answer)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,30 +45,6 @@ async def turn_for_external_id(session: AsyncSession, conversation_id: str, exte
         select(Turn)
         .join(Message, Message.id == Turn.user_message_id)
         .where(Message.conversation_id == conversation_id, Message.external_id == external_id)
-    )
-
-
-async def finish_turn(
-    session: AsyncSession,
-    turn_id: str,
-    *,
-    status: str,
-    events: list[dict[str, Any]],
-    reply_message_id: str | None = None,
-    error: tuple[str, str] | None = None,
-) -> None:
-    """Record how the turn ended and the events it streamed (no commit)."""
-    await session.execute(
-        update(Turn)
-        .where(Turn.id == turn_id)
-        .values(
-            status=status,
-            events=events,
-            reply_message_id=reply_message_id,
-            error_code=error[0] if error else None,
-            error_detail=error[1] if error else None,
-            finished_at=utcnow(),
-        )
     )
 
 

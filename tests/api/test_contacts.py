@@ -169,3 +169,38 @@ def test_viewer_can_read_but_not_write(client: httpx.Client, server_settings: Se
         assert r.status_code == 403, (method, url)
         assert "crm.write" in r.json()["detail"]
     assert client.get("/api/contacts", headers=h).json()["total"] == 1
+
+
+def test_tag_filters_page_by_offset_and_cursor(client: httpx.Client) -> None:
+    """Contacts carrying every tag asked for: exact totals, offset pages and cursor pages agree,
+    and a cursor of one tag filter is refused on another (400, not another list's position)."""
+    h = auth(register(client, "Tagged"))
+    marks = {"gold": lambda i: i % 2 == 0, "east": lambda i: i % 3 == 0, "rare": lambda i: i in (6, 12)}
+    for i in range(18):
+        tags = [name for name, on in marks.items() if on(i)]
+        _create(client, h, name=f"P{i:02d} Person{i % 4}", tags=tags)
+    for tags, want in (
+        ("gold", 9),
+        ("gold,east", 3),
+        ("EAST,gold,rare", 2),
+        ("rare,east", 2),
+        ("gold,none", 0),
+    ):
+        first = client.get(f"/api/contacts?tags={tags}&limit=2", headers=h).json()
+        assert first["total"] == want, tags
+        by_offset = [c["id"] for c in first["contacts"]]
+        while len(by_offset) < want:
+            page = client.get(f"/api/contacts?tags={tags}&limit=2&offset={len(by_offset)}", headers=h).json()
+            by_offset += [c["id"] for c in page["contacts"]]
+        by_cursor, page = [c["id"] for c in first["contacts"]], first
+        while page["nextCursor"]:
+            page = client.get(
+                f"/api/contacts?tags={tags}&limit=2&cursor={page['nextCursor']}", headers=h
+            ).json()
+            by_cursor += [c["id"] for c in page["contacts"]]
+        assert by_cursor == by_offset and len(set(by_offset)) == want, tags
+        for c in first["contacts"]:
+            assert {t.lower() for t in tags.split(",")} <= set(c["tags"]), (tags, c)
+    cursor = client.get("/api/contacts?tags=gold&limit=2", headers=h).json()["nextCursor"]
+    r = client.get(f"/api/contacts?tags=gold,east&limit=2&cursor={cursor}", headers=h)
+    assert r.status_code == 400 and r.json()["detail"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
-from frontdesk.storage import bulk_demo
+from frontdesk.storage import bulk_crm, bulk_demo
 from frontdesk.storage import conversations as convs
 from frontdesk.storage.db import Database
 from frontdesk.storage.models import Conversation, Message
@@ -40,7 +40,7 @@ async def test_loads_count_like_the_triggers_and_stay_searchable(db: Database) -
     report = await bulk_demo.load_messages(db, 600, 12, progress=lambda *a: seen.append(a), owner=owner)
     assert ("messages", 600, 600) in seen and seen[-1] == ("indexing", 1, 1)
     await bulk_demo.load_messages(db, 250, 5, seed=8, owner=owner)  # on top of the first load
-    await bulk_demo.load_contacts(db, 40, owner=owner)
+    await bulk_crm.load_contacts(db, 40, owner=owner)
     kept, again = await recount(db, report.account_id)
     assert kept["day_conversations"] and kept["message_count"]
     for name in SNAPSHOT:

@@ -1,27 +1,24 @@
-"""The per-day conversation counter (`day_conversations`, migration `0018_day_conversations`):
-
-- on SQLite and PostgreSQL, upgrade backfills it from the existing messages, downgrade removes it
-  and leaves message writes working (the triggers without the counter), upgrade again restores it;
-- daily `messages_sent` stats over a year read it (one row per day, by its primary key) and never
-  `conversation_buckets` or `messages` (the plan is pinned like tests/storage/test_plans.py's).
+"""The per-day conversation counter (`day_conversations`, migration `0018_day_conversations`), which
+`0022_day_totals` replaces by `bucket_totals`: on SQLite and PostgreSQL, going down from the
+heads to 0018 re-creates and backfills it and its triggers keep it; downgrading 0018 removes it and
+leaves message writes working (the triggers without the counter); upgrading to the heads again
+leaves `bucket_totals` equal to a recount. What the daily stats read now:
+tests/storage/test_day_totals.py.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect, text, update
 
-from frontdesk.storage import analytics
 from frontdesk.storage import conversations as convs
 from frontdesk.storage.db import Database
 from frontdesk.storage.migrate import downgrade, upgrade
 from frontdesk.storage.models import Message
 from frontdesk.types import Principal
 from tests.conftest import new_identity
-from tests.storage import test_checkpoint_migration
-from tests.storage.test_plans import captured, plans
+from tests.storage import test_checkpoint_migration, test_day_totals
 
 RECOUNT = {
     "sqlite": "SELECT strftime('%Y-%m-%d', created_at), count(DISTINCT conversation_id) FROM messages "
@@ -75,48 +72,27 @@ async def test_upgrade_backfills_downgrade_removes_upgrade_restores(url: str) ->
         principal = (await new_identity(db, "Days")).principal()
         for days_ago in (0, 0, 3):
             await talk(db, principal, days_ago)
+        await downgrade(db, "0022_day_totals-1")  # 0018's counter, backfilled
         kept, again = await kept_and_recount(db, principal.account_id)
         assert kept == again and max(n for _, n in kept) == 3  # today: all three conversations
+        await talk(db, principal, 5)  # kept by 0018's triggers
+        kept, again = await kept_and_recount(db, principal.account_id)
+        assert kept == again and len(kept) == 3
 
         await downgrade(db, "0018_day_conversations-1")
         async with db.engine.connect() as conn:
             names = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
         assert "day_conversations" not in names and "conversation_buckets" in names
         await talk(db, principal, 1)  # the 0014 triggers, without the counter, still write
+        await upgrade(db, "0018_day_conversations")  # 0018 alone: its triggers write only its tables
+        await talk(db, principal, 4)
+        kept, again = await kept_and_recount(db, principal.account_id)
+        assert kept == again and len(kept) == 5  # backfilled, then kept by 0018's own triggers
+        await downgrade(db, "0018_day_conversations-1")
 
-        await upgrade(db)  # backfilled from messages, including the one written meanwhile
-        kept, again = await kept_and_recount(db, principal.account_id)
-        assert kept == again and len(kept) == 3
-        await talk(db, principal, 2)  # and kept by the triggers again
-        kept, again = await kept_and_recount(db, principal.account_id)
-        assert kept == again and len(kept) == 4
+        await upgrade(db)  # the heads: `bucket_totals` in its place, counting the one written meanwhile
+        await talk(db, principal, 2)
+        totals, recount = await test_day_totals.kept_and_recount(db, principal.account_id)
+        assert totals == recount and len({row[1] for row in totals["totals"] if row[0] == "d"}) == 6
     finally:
         await db.close()
-
-
-async def test_daily_stats_over_a_year_read_the_day_counter(db: Database) -> None:
-    principal = (await new_identity(db, "Plans")).principal()
-    await talk(db, principal, 0)
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    metric = analytics.METRICS["messages_sent"]
-    with captured(db) as seen:
-        async with db.session() as s:
-            found = await analytics.series(
-                s,
-                metric,
-                principal.account_id,
-                today - timedelta(days=365),
-                today + timedelta(days=1),
-                "day",
-                {},
-            )
-    assert found == {today.date().isoformat(): (3, 1)}
-    statements = [sql for sql, _ in seen]
-    assert any("day_conversations" in sql for sql in statements)
-    raw = re.compile(r"\b(FROM|JOIN)\s+(messages|conversation_buckets)\b", re.IGNORECASE)
-    assert not any(raw.search(sql) for sql in statements)
-    for _, plan in await plans(db, [x for x in seen if "day_conversations" in x[0]]):
-        if db.is_sqlite:
-            assert "USING PRIMARY KEY" in plan or "sqlite_autoindex_day_conversations" in plan, plan
-        else:
-            assert "day_conversations_pkey" in plan, plan

@@ -11,15 +11,17 @@ delivers the order, whatever the shared test database's statistics say; the inde
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text
 
 from frontdesk.storage import conversations as convs
-from frontdesk.storage import crm
+from frontdesk.storage import crm, crm_lists
 from frontdesk.storage.db import Database
-from frontdesk.storage.models import Lead
+from frontdesk.storage.models import Contact, ContactTag, Lead, Tag
 from tests.conftest import new_identity
 from tests.storage.test_plans import captured, plans
 
@@ -178,3 +180,185 @@ async def test_conversation_pages_walk_the_owner_index(
     assert len(page.items) == 2 and page.total == 4
     for plan in await explain_pages(db, seen, "conversations", ordered=True):
         assert_index_order(db, plan, index, seek=by_cursor)
+
+
+# --- tag filters (frontdesk.storage.crm_lists): every plan equal to the naive query ------------
+
+TAG_SETS = [["a"], ["A", "b"], ["b", "c"], ["a", "b", "c"], ["d"], ["c", "d"], ["a", "nosuch"]]
+NAIVE_ORDER = {
+    "name": ["lower(last_name)", "lower(first_name)", "id"],
+    "company": ["lower(coalesce(company, ''))", "lower(last_name)", "id"],
+    "created_at": ["created_at", "id"],
+}
+
+
+async def tagged_account(db: Database) -> str:
+    """A new account with 60 contacts (shared last names, some without a company) tagged a (every
+    2nd), b (every 3rd), c (every 5th) and d (two of them)."""
+    account_id = (await new_identity(db, "Tagger")).account.id
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    links = []
+    async with db.session() as s:
+        tags = {n: Tag(id=f"tag:{uuid.uuid4()}", account_id=account_id, name=n) for n in "abcd"}
+        s.add_all(tags.values())
+        for i in range(60):
+            contact_id = f"contact:{uuid.uuid4()}"
+            s.add(
+                Contact(
+                    id=contact_id,
+                    account_id=account_id,
+                    first_name=f"First{i % 7}",
+                    last_name=["Ng", "ng", "Olsen", "Park"][i % 4],
+                    company=None if i % 6 == 0 else f"Co {i % 5}",
+                    created_at=base + timedelta(hours=i // 2),  # pairs share a timestamp
+                )
+            )
+            marks = {"a": i % 2 == 0, "b": i % 3 == 0, "c": i % 5 == 0, "d": i in (10, 30)}
+            links += [ContactTag(contact_id=contact_id, tag_id=tags[n].id) for n, on in marks.items() if on]
+        await s.flush()  # (the links' rows after the contacts and tags they point at)
+        s.add_all(links)
+        await s.commit()
+    return account_id
+
+
+async def naive(
+    db: Database, account_id: str, tags: list[str], sort: str, order: str, like: str = ""
+) -> list[str]:
+    """The ids of the naive query: one EXISTS per tag, sorted by the list's keys."""
+    params: dict[str, Any] = {"a": account_id, "like": f"%{like}%"}
+    where = ""
+    for i, name in enumerate(tags):
+        params[f"t{i}"] = name.lower()
+        where += (
+            f" AND EXISTS (SELECT 1 FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id WHERE "
+            f"ct.contact_id = contacts.id AND t.account_id = :a AND lower(t.name) = :t{i})"
+        )
+    if like:
+        where += " AND lower(first_name || ' ' || last_name) LIKE :like"
+    direction = " DESC" if order == "desc" else ""
+    keys = ", ".join(k + direction for k in NAIVE_ORDER[sort])
+    async with db.engine.connect() as conn:
+        rows = await conn.execute(
+            text(f"SELECT id FROM contacts WHERE account_id = :a{where} ORDER BY {keys}"), params
+        )
+        return list(rows.scalars())
+
+
+async def walk_every_page(db: Database, account_id: str, **filters: Any) -> list[str]:
+    got: list[str] = []
+    cursor = None
+    async with db.session() as s:
+        while True:
+            page = await crm.contacts_page(s, account_id, limit=4, cursor=cursor, **filters)
+            got += [c.id for c in page.items]
+            if not (cursor := page.next_cursor):
+                return got
+
+
+@pytest.mark.parametrize("plan", ["walk", "drive"])
+@pytest.mark.parametrize("thresholds", ["default", "tiny"])
+async def test_tag_filters_equal_the_naive_query_in_every_plan(
+    db: Database, monkeypatch: pytest.MonkeyPatch, plan: str, thresholds: str
+) -> None:
+    """Both page plans, with a rare tag's probes and the ids in hand (default thresholds) or the
+    merged ranges and no ids (tiny thresholds): totals exact, pages and cursors as the naive query."""
+    account_id = await tagged_account(db)
+    if thresholds == "tiny":
+        monkeypatch.setattr(crm_lists, "TAG_PROBE_BELOW", 1)
+        monkeypatch.setattr(crm_lists, "DRIVE_MAX", 1)
+    chosen = crm_lists._tag_plan
+
+    def forced(*args: Any) -> str:
+        chosen(*args)  # still runs (and must not fail)
+        return plan
+
+    monkeypatch.setattr(crm_lists, "_tag_plan", forced)
+    for tags in TAG_SETS:
+        for sort, order in (("name", "asc"), ("company", "desc"), ("created_at", "desc")):
+            want = await naive(db, account_id, tags, sort, order)
+            async with db.session() as s:
+                for offset in (0, 7, len(want)):
+                    page = await crm.contacts_page(
+                        s, account_id, tags=tags, sort=sort, order=order, limit=5, offset=offset
+                    )
+                    assert page.total == len(want), (tags, sort)
+                    assert [c.id for c in page.items] == want[offset : offset + 5], (tags, sort, offset)
+            assert await walk_every_page(db, account_id, tags=tags, sort=sort, order=order) == want
+        want = await naive(db, account_id, tags, "name", "asc", like="first3")
+        page_ids = await walk_every_page(db, account_id, tags=tags, search="first3")
+        assert page_ids == want, tags
+
+
+async def test_tag_plan_walks_a_dense_shallow_page_and_drives_a_sparse_or_deep_one(db: Database) -> None:
+    account_id = await tagged_account(db)
+    async with db.session() as s:
+        dialect = db.engine.dialect.name
+        ids = await crm_lists._tag_ids(s, account_id, ["a", "b"])
+        sized, everyone = await crm_lists._rarest_first(s, account_id, ids or [])
+        assert [n for _, n in sized] == [20, 30] and everyone == 60  # b (every 3rd) before a
+        f = crm_lists._Filters(dialect, None, sized, None, None, None)
+        total, _ = await crm_lists._tagged(s, f)
+    assert total == 10
+    assert crm_lists._tag_plan(f, total, None, 2, everyone) == "walk"  # 2 x 60 < (20 + 20) x 10
+    assert crm_lists._tag_plan(f, total, None, 10, everyone) == "drive"  # deeper
+    assert crm_lists._tag_plan(f, total, None, 4, everyone) == "walk"  # 4 x 60 < 400
+    assert crm_lists._tag_plan(f, total, ["x"] * 10, 4, everyone) == "drive"  # ids in hand: 20 x 10
+    rare = crm_lists._Filters(dialect, None, sized[:1], None, None, None)
+    assert crm_lists._tag_plan(rare, 1, None, 2, everyone) == "drive"  # sparse
+
+
+async def test_tag_counts_and_pages_read_the_tag_index(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several broad tags are counted by merging their `(tag_id, contact_id)` ranges (SQLite: an
+    ordered INTERSECT; PostgreSQL: a merge join of index-only scans), a rare one by probing its
+    links; a walked page probes that index from the sort index, a driven one looks up the ids."""
+    account_id = await tagged_account(db)
+    monkeypatch.setattr(crm_lists, "TAG_PROBE_BELOW", 1)
+    monkeypatch.setattr(crm_lists, "DRIVE_MAX", 1)
+    async with db.session() as s:
+        with captured(db) as seen:
+            page = await crm.contacts_page(s, account_id, tags=["a", "b"], limit=2)
+    assert page.total == 10
+    explained = await plans(db, seen, "sort")
+    counts = [p for q, p in explained if "count(" in q and "contact_tags" in q and "LIMIT" not in q]
+    assert counts, explained
+    if db.is_sqlite:
+        assert "MERGE (INTERSECT)" in counts[0] and "ix_contact_tags_tag_contact" in counts[0], counts
+        page_plan = next(p for q, p in explained if "ORDER BY" in q and "FROM contacts" in q)
+        assert "SEARCH contacts USING INDEX ix_contacts_account_name" in page_plan, page_plan
+        bound = r"\((tag_id=\? AND contact_id|contact_id=\? AND tag_id)=\?\)"
+        probe = r"SEARCH contact_tags_\d USING COVERING INDEX \w+ " + bound
+        assert len(re.findall(probe, page_plan)) == 2, page_plan  # each tag probed, both columns bound
+        assert "TEMP B-TREE" not in page_plan, page_plan
+    else:  # (a tiny table: nested loops are cheaper; priced out, the ranges still merge unsorted)
+        statements = [(q, p) for q, p in seen if "count(" in q and "contact_tags" in q and "LIMIT" not in q]
+        (merged,) = [p for _, p in await plans(db, statements, "sort", "nestloop", "hashjoin")]
+        assert "Merge Join" in merged and "Sort" not in merged, merged
+        assert merged.count("Index Only Scan using ix_contact_tags_tag_contact") == 2, merged
+    monkeypatch.undo()
+    async with db.session() as s:
+        with captured(db) as seen:
+            page = await crm.contacts_page(s, account_id, tags=["d", "a"], limit=2)
+    assert page.total == 2
+    for sql, plan in await plans(db, seen):
+        if ("contact_tags" in sql and "ORDER BY" not in sql and "LIMIT" not in sql) or "FROM contacts" in sql:
+            if db.is_sqlite:
+                assert not re.search(r"SCAN (contacts|contact_tags)\b", plan), (sql, plan)
+            else:
+                assert "Seq Scan on contact" not in plan, (sql, plan)
+
+
+async def test_deep_offset_walks_the_name_index_alone_on_postgresql(db: Database) -> None:
+    """PostgreSQL: 0023's INCLUDE columns make the offset walk an index-only scan (on a vacuumed
+    table); SQLite skips the offset's entries without reading rows anyway."""
+    if db.is_sqlite:
+        pytest.skip("PostgreSQL's index-only scan")
+    account_id = await demo_account(db)
+    async with db.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE contacts"))
+    for sort, index in (("name", "ix_contacts_account_name"), ("company", "ix_contacts_account_company")):
+        async with db.session() as s:
+            with captured(db) as seen:
+                await crm.contacts_page(s, account_id, sort=sort, limit=5, offset=20)
+        (plan,) = await explain_pages(db, seen, "contacts", ordered=True)
+        assert f"Index Only Scan using {index}" in plan, plan

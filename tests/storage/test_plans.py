@@ -3,7 +3,8 @@ and each is explained (`EXPLAIN QUERY PLAN` on SQLite, `EXPLAIN` on PostgreSQL w
 scans priced out, since a test table is tiny) so a lost index is caught here.
 
 - message search is driven by the full-text index (FTS5 / the GIN expression index);
-- daily/hourly analytics and the dashboard never read `messages`;
+- daily/hourly analytics and the dashboard never read `messages` (unfiltered series and the
+  dashboard's message totals read `bucket_totals`);
 - the session list reads counts from the row, in the owner index's order;
 - every contact filter and sort goes through an index, without sorting the account's contacts.
 """
@@ -148,6 +149,8 @@ async def test_analytics_and_the_dashboard_read_rollups(db: Database, account: A
             await analytics.lead_sources(s, account.account_id)
             await crm.pipeline_by_status(s, account.account_id)
     assert seen
+    # 4 unfiltered series and the dashboard's 2 message totals: a `bucket_totals` row per bucket (0022)
+    assert sum("FROM bucket_totals" in sql for sql, _ in seen) == 6, [sql for sql, _ in seen]
     for sql, plan in await plans(db, seen):
         assert " messages" not in sql.replace("message_rollups", ""), sql
         assert "contacts" not in sql and "FROM leads" not in sql, sql

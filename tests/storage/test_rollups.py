@@ -1,8 +1,9 @@
-"""The rollup tables (with `day_conversations`, the distinct conversations per day) stay equal to a
-recount from the raw rows after many concurrent writers (messages, department changes, deletes,
-messages moved to another day, contacts and leads created, moved and deleted), on SQLite and on
-PostgreSQL; and analytics answered from them equal the raw GROUP BY. Bulk loads:
-tests/storage/test_bulk_demo.py."""
+"""The rollup tables (with the month grain of `message_rollups` and `bucket_totals`, the per-day
+and per-hour totals and distinct conversations) stay equal to a recount from the raw rows after
+many concurrent writers (messages, department changes, deletes, messages moved to another day or
+month, contacts and leads created, moved and deleted), on SQLite and on PostgreSQL; and analytics
+answered from them equal the raw GROUP BY, over spans that tile into months, days and hours too.
+Bulk loads: tests/storage/test_bulk_demo.py."""
 
 from __future__ import annotations
 
@@ -30,8 +31,11 @@ SNAPSHOT = {
     "record_rollups": "SELECT kind, day, k1, k2, n, round(CAST(value AS numeric), 2) FROM record_rollups "
     "WHERE account_id = :a AND (n <> 0 OR value <> 0)",
     "message_count": "SELECT id, message_count FROM conversations WHERE account_id = :a",
-    "day_conversations": "SELECT day, conversations FROM day_conversations "
-    "WHERE account_id = :a AND conversations <> 0",
+    # the distinct conversations per day (0018's `day_conversations`, in `bucket_totals` since 0022)
+    "day_conversations": "SELECT bucket, conversations FROM bucket_totals "
+    "WHERE account_id = :a AND grain = 'd' AND conversations <> 0",
+    "bucket_totals": "SELECT grain, bucket, messages, tokens, replies, conversations FROM bucket_totals "
+    "WHERE account_id = :a AND (messages <> 0 OR tokens <> 0 OR replies <> 0 OR conversations <> 0)",
 }
 
 
@@ -96,6 +100,13 @@ async def writer(db: Database, principal: Principal, n: int) -> None:
                     update(Message).where(Message.conversation_id == c, Message.seq == 2).values(created_at=w)
                 )
             )
+        else:  # one message into an earlier month (a month row of its own, hours apart per writer)
+            when = utcnow() - timedelta(days=45, hours=n)
+            await db.run_write(
+                lambda s, c=conv.id, w=when: s.execute(
+                    update(Message).where(Message.conversation_id == c, Message.seq == 3).values(created_at=w)
+                )
+            )
 
         async def crm(s: AsyncSession, i: int = i) -> None:
             cid = new_id("contact")
@@ -130,6 +141,8 @@ async def test_rollups_equal_a_recount_after_concurrent_writes(db: Database) -> 
     kept, again = await recount(db, principal.account_id)
     assert kept["message_rollups"], "the writers wrote messages"
     assert {n for _, n in kept["day_conversations"]} - {0, 1}, "several conversations on one day"
+    assert {row[0] for row in kept["message_rollups"]} == {"m", "d", "h"}
+    assert {row[-1] for row in kept["bucket_totals"] if row[0] == "h"} - {0, 1}, "and in one hour"
     for name in SNAPSHOT:
         assert kept[name] == again[name], name
 
@@ -143,6 +156,8 @@ async def test_analytics_from_rollups_equal_the_raw_group_by(db: Database) -> No
     spans = [
         (today - timedelta(days=6), today + timedelta(days=1), "day"),
         (hour - timedelta(hours=71), hour + timedelta(hours=1), "hour"),
+        (today - timedelta(days=365), today + timedelta(days=1), "day"),  # months in the breakdown
+        (hour - timedelta(hours=167), hour + timedelta(hours=1), "hour"),  # hours, days, hours
     ]
     async with db.session() as s:
         for metric in analytics.METRICS.values():

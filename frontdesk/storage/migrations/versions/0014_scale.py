@@ -117,7 +117,7 @@ def upgrade() -> None:
         op.execute(f"CREATE INDEX {name} ON {target}")
     for statement in backfill_statements(dialect):
         op.execute(statement)
-    for statement in rollup_triggers.create_statements(dialect):
+    for statement in rollup_triggers.create_statements(dialect, revision):
         op.execute(statement)
     for statement in SQLITE_CONTACTS_FTS if dialect == "sqlite" else POSTGRES_CONTACTS_TRGM:
         op.execute(statement)

@@ -1,6 +1,6 @@
 """day conversations: per account and UTC day, the number of distinct conversations with messages
 that day (`frontdesk.storage.rollups.DayConversations`), backfilled from `messages` and kept by the
-message triggers, which are re-created with the counter (`rollup_triggers`, `day_counter=True`);
+message triggers, which are re-created with the counter (`rollup_triggers`, level `0018_day_conversations`);
 the unfiltered daily `messages_sent` count then reads one row per day.
 
 Revision ID: 0018_day_conversations
@@ -22,12 +22,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _triggers(dialect: str, *, day_counter: bool) -> None:
+def _triggers(dialect: str, level: str) -> None:
     """Re-create the rollup triggers with or without the day counter (PostgreSQL replaces the
     functions in place: `CREATE OR REPLACE`)."""
     for statement in rollup_triggers.drop_statements(dialect):
         op.execute(statement)
-    for statement in rollup_triggers.create_statements(dialect, day_counter=day_counter):
+    for statement in rollup_triggers.create_statements(dialect, level):
         op.execute(statement)
 
 
@@ -41,9 +41,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account_id", "day"),
     )
     op.execute(day_backfill_statement(dialect))
-    _triggers(dialect, day_counter=True)
+    _triggers(dialect, revision)
 
 
 def downgrade() -> None:
-    _triggers(op.get_bind().dialect.name, day_counter=False)
+    _triggers(op.get_bind().dialect.name, "0014_scale")
     op.drop_table("day_conversations")
