@@ -8,15 +8,10 @@ tests/storage/test_day_totals.py.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from sqlalchemy import inspect, text
 
-from sqlalchemy import inspect, text, update
-
-from frontdesk.storage import conversations as convs
 from frontdesk.storage.db import Database
 from frontdesk.storage.migrate import downgrade, upgrade
-from frontdesk.storage.models import Message
-from frontdesk.types import Principal
 from tests.conftest import new_identity
 from tests.storage import test_checkpoint_migration, test_day_totals
 
@@ -31,21 +26,7 @@ RECOUNT = {
 url = test_checkpoint_migration.url  # the fixture: a new SQLite file, then a new PostgreSQL database
 
 
-async def talk(db: Database, principal: Principal, days_ago: int) -> None:
-    """A conversation with three messages, the first moved `days_ago` days back."""
-    async with db.session() as s:
-        conv = await convs.create_conversation(s, principal, channel="web")
-        await convs.add_messages(
-            s, conv, [convs.NewMessage("user", "hi"), convs.NewMessage("assistant", "hello", tokens_in=3)]
-        )
-        await convs.add_messages(s, conv, [convs.NewMessage("user", "bye")])
-        when = datetime.now(UTC) - timedelta(days=days_ago)
-        await s.execute(
-            update(Message)
-            .where(Message.conversation_id == conv.id, Message.seq == 1)
-            .values(created_at=when)
-        )
-        await s.commit()
+talk = test_day_totals.talk  # a conversation of three messages, the first `days_ago` days back
 
 
 async def kept_and_recount(
