@@ -1,7 +1,8 @@
 """`frontdesk demo --crm-contacts N`: bulk-load CRM contacts (1-2 tags each, a lead for every
 fourth) into the native tables of the demo account, on the machinery of `bulk_demo` (one
 transaction, per-row triggers dropped for the load, batches through the driver, the FTS5 index fed
-in one statement on SQLite, the GIN indexes rebuilt on PostgreSQL, rollup counts added set-wise).
+in one statement on SQLite, the GIN indexes rebuilt on PostgreSQL, rollup counts added set-wise,
+the account's tag counts recounted set-wise with their triggers off).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, text
 
-from frontdesk.storage import bulk_counts
+from frontdesk.storage import bulk_counts, tag_counts
 from frontdesk.storage.bulk_counts import LoadCounts
 from frontdesk.storage.bulk_demo import CHUNK, Progress, _bulk, _Clock, _Ids, _Writer, demo_owner
 from frontdesk.storage.db import Database
@@ -42,6 +43,8 @@ async def load_contacts(
     names, weights = [n for n, _ in TAGS if n in tag_ids], [p for n, p in TAGS if n in tag_ids]
     drops = ["DROP TRIGGER IF EXISTS contacts_fts_insert"]
     async with _bulk(db, drops, ("contacts", "leads")) as (conn, driver):
+        for statement in tag_counts.drop_statements(conn.dialect.name):  # recounted set-wise below
+            await conn.execute(text(statement))
         writer = _Writer(conn, driver)
         fts = None
         if db.is_sqlite:
@@ -82,4 +85,7 @@ async def load_contacts(
         if db.is_sqlite:
             await conn.execute(text(_SQLITE_CONTACTS_FTS_INSERT))
         await bulk_counts.add(conn, driver, counts, account_id)
+        await tag_counts.recount(conn, account_id)
+        for statement in tag_counts.create_statements(conn.dialect.name):
+            await conn.execute(text(statement))
     return contacts

@@ -17,8 +17,9 @@ from frontdesk.storage.crm_lists import MIN_INDEXED_SEARCH, fts5_string
 from frontdesk.storage.crm_lists import contact_keys as contact_keys
 from frontdesk.storage.crm_lists import contacts_page as contacts_page
 from frontdesk.storage.crm_lists import search_contacts as search_contacts
-from frontdesk.storage.models import Contact, ContactTag, Lead, Tag
+from frontdesk.storage.models import Contact, Lead, Tag
 from frontdesk.storage.rollups import RecordRollup
+from frontdesk.storage.tag_counts import SINGLE, TagCount
 
 LEAD_STATUSES = ("new", "contacted", "qualified", "converted")
 
@@ -47,15 +48,15 @@ async def get_tag(session: AsyncSession, account_id: str, tag_id: str) -> Tag:
 async def list_tags(
     session: AsyncSession, account_id: str, *, search: str | None = None, limit: int = 100, offset: int = 0
 ) -> tuple[list[tuple[Tag, int]], int]:
-    """Tags of the account with the number of contacts carrying each, ordered by name."""
+    """Tags of the account with the number of contacts carrying each (kept in `tag_counts`),
+    ordered by name."""
     conds = [Tag.account_id == account_id]
     if search:
         conds.append(func.lower(Tag.name).like(f"%{search.strip().lower()}%"))
     total = await session.scalar(select(func.count()).select_from(Tag).where(*conds))
-    counts = select(ContactTag.tag_id, func.count().label("n")).group_by(ContactTag.tag_id).subquery()
     rows = await session.execute(
-        select(Tag, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.tag_id == Tag.id)
+        select(Tag, func.coalesce(TagCount.n, 0))
+        .outerjoin(TagCount, (TagCount.tag_id == Tag.id) & (TagCount.other_id == SINGLE))
         .where(*conds)
         .order_by(Tag.name, Tag.id)
         .limit(limit)

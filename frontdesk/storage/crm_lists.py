@@ -1,24 +1,25 @@
 """The native CRM's contact list: filters, sorts, exact totals and pages, each through an index.
 
 Tags (a contact must carry every tag asked for) are the costly filter at scale, and what each
-plan costs depends on how many contacts carry each tag, so the tags are sized first through the
-`(tag_id, contact_id)` index (counted up to `TAG_SIZE_CAP`: a bounded index range, not every
-link; one statement, with the account's contact count from the rollups), then, rarest first:
+plan costs depends on how many contacts carry each tag, so the tags are sized first from the
+counts kept by triggers in `tag_counts` (one statement of lookups, with the account's contact
+count from the rollups), then, rarest first:
 
-- the exact total: one tag's links counted in its index range; several tags with a rare one among
-  them: the rare tag's links, each probed in the others' index ranges; several broad tags: their
-  ranges merged in contact order (SQLite: an ordered INTERSECT; PostgreSQL: a merge join of the
-  ordered ranges), one pass over each range instead of a probe per link. On PostgreSQL the ids
-  themselves are read when there are at most `DRIVE_MAX` (see `_tagged`);
+- the exact total: one tag's or two tags' count as kept in `tag_counts` (a lookup); three or more
+  tags with a rare one among them: the rare tag's links, each probed in the others'
+  `(tag_id, contact_id)` index ranges; several broad tags: their ranges merged in contact order
+  (SQLite: an ordered INTERSECT; PostgreSQL: a merge join of the ordered ranges), one pass over
+  each range instead of a probe per link. On PostgreSQL the ids themselves are read when there
+  are at most `DRIVE_MAX` (see `_tagged`);
 - the page: either the sort index walked with each contact probed for the tags (rarest first, as
   inner joins on the link table: `(contact_id, tag_id)` is unique, so a join never repeats a
   contact), or the matching contacts looked up and sorted; `_tag_plan` picks the one that reads
   fewer index entries for this page (a dense match and a shallow page: walk; a sparse match or a
   deep page: find and sort).
 
-What stays: two broad tags still cost one pass over both index ranges for the exact total (on
-200,000 contacts, VIP and customer: about 70,000 index entries, ~12-20 ms of SQLite CPU on the
-shared 2-core machine); a per-tag-pair count kept by triggers would remove it, at a write cost.
+What stays: a walked page of two broad tags that few contacts carry together probes both tags
+for each contact it passes (VIP and customer on 200,000 contacts: about 5,000 contacts for a
+first page, ~12-17 ms of SQLite CPU on the shared 2-core machine).
 
 Without tags a page is chosen as ids from the sort index alone (a deep offset skips index
 entries, not rows; on PostgreSQL the name and company indexes carry the name columns, migration
@@ -27,8 +28,10 @@ entries, not rows; on PostgreSQL the name and company indexes carry the name col
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -51,14 +54,13 @@ from sqlalchemy.orm import aliased
 
 from frontdesk.errors import Invalid
 from frontdesk.paging import Page
-from frontdesk.storage import keyset, rollups
+from frontdesk.storage import keyset, rollups, tag_counts
 from frontdesk.storage.models import Contact, ContactTag, Tag
 from frontdesk.storage.rollups import RecordRollup
 
 CONTACT_SORTS = ("name", "company", "created_at")
 MIN_INDEXED_SEARCH = 3  # the trigram indexes answer substrings of 3+ characters; shorter: LIKE
 TAG_PROBE_BELOW = 5_000  # a tag with fewer contacts than this drives the count of several tags
-TAG_SIZE_CAP = 20_000  # tags are sized (to order them) by counting this far into each range
 TAG_DRIVES_BELOW = 2_000  # with other filters too: fewer tagged contacts drive the page query
 DRIVE_MAX = 5_000  # tags alone: up to this many matching ids are read and may drive the page
 
@@ -108,22 +110,23 @@ async def _tag_ids(session: AsyncSession, account_id: str, tags: list[str]) -> l
 
 async def _rarest_first(
     session: AsyncSession, account_id: str, tag_ids: list[str]
-) -> tuple[list[tuple[str, int]], int]:
-    """((tag id, contacts carrying it) rarest first, the account's contacts), in one statement: a
-    count of `TAG_SIZE_CAP` means "at least that many" (each range is read only that far, a
-    bounded cost; one tag alone: its exact count); the account's contacts come from the daily
-    contact rollups."""
-    ranges = [select(literal(1)).where(ContactTag.tag_id == t) for t in tag_ids]
-    counted = [
-        select(func.count()).select_from((r if len(tag_ids) == 1 else r.limit(TAG_SIZE_CAP)).subquery())
-        for r in ranges
-    ]
+) -> tuple[list[tuple[str, int]], int, int | None]:
+    """((tag id, contacts carrying it) rarest first, the account's contacts, how many carry every
+    tag when the counts know it: one tag or two), in one statement of lookups: the tags' and the
+    pair's counts kept in `tag_counts`, the account's contacts from the daily contact rollups."""
     everyone = select(func.coalesce(func.sum(RecordRollup.n), 0)).where(
         RecordRollup.account_id == account_id, RecordRollup.kind == "contact"
     )
-    *sizes, n = (await session.execute(select(*(q.scalar_subquery() for q in [*counted, everyone])))).one()
-    ranked = sorted(zip(tag_ids, (int(k) for k in sizes), strict=True), key=lambda ts: (ts[1], ts[0]))
-    return ranked, int(n)
+    both = [tag_counts.pair(*tag_ids)] if len(tag_ids) == 2 else []
+    found = (
+        await session.execute(
+            select(*(tag_counts.size(t) for t in tag_ids), everyone.scalar_subquery(), *both)
+        )
+    ).one()
+    sizes, n = [int(k or 0) for k in found[: len(tag_ids)]], int(found[len(tag_ids)])
+    ranked = sorted(zip(tag_ids, sizes, strict=True), key=lambda ts: (ts[1], ts[0]))
+    carrying = sizes[0] if len(tag_ids) == 1 else int(found[-1] or 0) if both else None
+    return ranked, n, carrying
 
 
 def tagged_ids(tags: list[tuple[str, int]], dialect: str) -> Select[Any]:
@@ -155,6 +158,42 @@ def tagged_ids(tags: list[tuple[str, int]], dialect: str) -> Select[Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class ContactRow:
+    """A contact of a list page: its columns and its tags' names, sorted (read with two Core
+    statements; the ORM's entities, identity map and selectin load cost more than the query on a
+    page of 50). Read-only: writes go through `crm_write` on ORM `Contact`s."""
+
+    id: str
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    company: str | None
+    position: str | None
+    status: str
+    notes: str | None
+    last_contact_date: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    tag_names: tuple[str, ...]
+
+
+_ROW_COLUMNS = [Contact.__table__.c[name] for name in ContactRow.__slots__ if name != "tag_names"]  # type: ignore[attr-defined]
+
+
+async def load_rows(session: AsyncSession, ids: list[str]) -> list[ContactRow]:
+    """The contacts `ids` in that order (ids not found are left out), with their tags."""
+    if not ids:
+        return []
+    rows = {r[0]: r for r in await session.execute(select(*_ROW_COLUMNS).where(Contact.id.in_(ids)))}
+    names: defaultdict[str, list[str]] = defaultdict(list)
+    linked = select(ContactTag.contact_id, Tag.name).join(Tag, Tag.id == ContactTag.tag_id)
+    for contact_id, name in await session.execute(linked.where(ContactTag.contact_id.in_(ids))):
+        names[contact_id].append(name)
+    return [ContactRow(*rows[i], tag_names=tuple(sorted(names[i]))) for i in ids if i in rows]
+
+
+@dataclass(frozen=True, slots=True)
 class _Filters:
     """The contact list's filters, resolved (tag names to ids, rarest first)."""
 
@@ -164,6 +203,7 @@ class _Filters:
     company: str | None
     created_from: datetime | None
     created_to: datetime | None
+    carrying: int | None = None  # contacts carrying every tag, when `tag_counts` knows (1-2 tags)
 
     @property
     def others(self) -> bool:
@@ -229,8 +269,8 @@ async def _tagged(session: AsyncSession, f: _Filters) -> tuple[int, list[str] | 
     for that many rows, where a subquery's estimate (tags taken as independent) can be off a
     thousandfold and send it scanning. SQLite, which plans by indexes, not estimates, only
     counts (handing it thousands of ids costs more than the subquery)."""
-    if len(f.tags) == 1 and (f.tags[0][1] > DRIVE_MAX or f.dialect == "sqlite"):  # exact already
-        return f.tags[0][1], None
+    if f.carrying is not None and (f.carrying > DRIVE_MAX or f.dialect == "sqlite"):  # exact already
+        return f.carrying, None
     matches = tagged_ids(f.tags, f.dialect)
     if f.dialect == "postgresql":
         ids = list(await session.scalars(matches.limit(DRIVE_MAX + 1)))
@@ -254,7 +294,7 @@ def _tag_plan(f: _Filters, total: int, ids: list[str] | None, depth: int, everyo
 
 async def search_contacts(
     session: AsyncSession, account_id: str, **filters: Any
-) -> tuple[list[Contact], int]:
+) -> tuple[list[ContactRow], int]:
     """One page of the account's contacts that match and how many match in all (the arguments of
     `contacts_page`)."""
     page = await contacts_page(session, account_id, **filters)
@@ -276,7 +316,7 @@ async def contacts_page(
     offset: int = 0,
     cursor: str | None = None,
     scope: str = "contacts",
-) -> Page[Contact]:
+) -> Page[ContactRow]:
     """One page of the account's contacts that match, how many match in all, and the cursor of
     the next page (`cursor` continues after such a cursor of the same `scope`, see `paging`).
 
@@ -292,8 +332,10 @@ async def contacts_page(
     tag_ids = await _tag_ids(session, account_id, tags or [])
     if tag_ids is None:
         return Page([], 0, None)
-    sized, everyone = await _rarest_first(session, account_id, tag_ids) if tag_ids else ([], 0)
-    f = _Filters(dialect, search, sized, company, created_from, created_to)
+    sized, everyone, carrying = (
+        ([], 0, None) if not tag_ids else await _rarest_first(session, account_id, tag_ids)
+    )
+    f = _Filters(dialect, search, sized, company, created_from, created_to, carrying)
     if not sized and f.text and cursor is None and dialect == "sqlite":  # every FTS5 match is read
         # to sort them anyway: count them in the same pass (PostgreSQL: a window makes it walk
         # the sort index instead)
@@ -315,9 +357,8 @@ async def contacts_page(
             select(*keyset.columns(keys)).select_from(Contact), account_id, f, tags=plan, ids=matches
         )
         found = (await session.execute(keyset.page(stmt, keys, cursor, scope, limit, offset))).all()
-    ids = [row[-1] for row in found[:limit]]
-    rows = {c.id: c for c in await session.scalars(select(Contact).where(Contact.id.in_(ids)))} if ids else {}
-    return Page([rows[i] for i in ids if i in rows], total, keyset.next_cursor(found, keys, limit, scope))
+    rows = await load_rows(session, [row[-1] for row in found[:limit]])
+    return Page(rows, total, keyset.next_cursor(found, keys, limit, scope))
 
 
 def _unindexed(expr: Any) -> Any:
@@ -334,6 +375,13 @@ def contact_keys(sort: str, order: str, dialect: str) -> list[tuple[Any, bool]]:
     columns of the matching `ix_contacts_account_*` index after `account_id`)."""
     if sort not in CONTACT_SORTS or order not in ("asc", "desc"):
         raise Invalid(f"Unknown contact sort {sort!r} {order!r}")
+    return list(_contact_keys(sort, order, dialect))
+
+
+@lru_cache(maxsize=32)
+def _contact_keys(sort: str, order: str, dialect: str) -> tuple[tuple[Any, bool], ...]:
+    """`contact_keys`, built once per sort (SQL expressions are immutable; building them again
+    on every request cost more than the page's query)."""
     exprs: list[Any] = {  # (typed: a cursor's values are checked against the key types)
         "name": [func.lower(Contact.last_name, type_=String), func.lower(Contact.first_name, type_=String)],
         "company": [
@@ -342,4 +390,4 @@ def contact_keys(sort: str, order: str, dialect: str) -> list[tuple[Any, bool]]:
         ],
         "created_at": [keyset.sortable(Contact.created_at, dialect)],
     }[sort]
-    return [(e, order == "desc") for e in [*exprs, Contact.id]]
+    return tuple((e, order == "desc") for e in [*exprs, Contact.id])

@@ -163,6 +163,11 @@ class Contact(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     tags: Mapped[list[Tag]] = relationship(secondary="contact_tags", lazy="selectin", order_by=Tag.name)
 
+    @property
+    def tag_names(self) -> list[str]:
+        """The names of the contact's tags, sorted (as `crm_lists.ContactRow.tag_names`)."""
+        return sorted(t.name for t in self.tags)
+
 
 class Lead(Base):
     __tablename__ = "leads"

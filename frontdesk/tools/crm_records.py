@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from frontdesk.storage.crm_lists import ContactRow
 from frontdesk.storage.ids import iso
 from frontdesk.storage.models import Connection, Contact, Lead, Tag
 
@@ -44,7 +45,8 @@ Source = Annotated[
 Money = Annotated[float, Field(ge=0, le=1e12, description="Deal value in the account's currency.")]
 
 
-def contact_public(c: Contact) -> dict[str, Any]:
+def contact_public(c: Contact | ContactRow) -> dict[str, Any]:
+    """A contact as a plain dict: an ORM `Contact` or a list page's `ContactRow` alike."""
     return {
         "id": c.id,
         "name": f"{c.first_name} {c.last_name}".strip(),
@@ -54,7 +56,7 @@ def contact_public(c: Contact) -> dict[str, Any]:
         "phone": c.phone,
         "company": c.company,
         "position": c.position,
-        "tags": sorted(t.name for t in c.tags),
+        "tags": list(c.tag_names),
         "status": c.status,
         "notes": c.notes,
         "last_contact_date": iso(c.last_contact_date),

@@ -294,9 +294,10 @@ async def test_tag_plan_walks_a_dense_shallow_page_and_drives_a_sparse_or_deep_o
     async with db.session() as s:
         dialect = db.engine.dialect.name
         ids = await crm_lists._tag_ids(s, account_id, ["a", "b"])
-        sized, everyone = await crm_lists._rarest_first(s, account_id, ids or [])
+        sized, everyone, carrying = await crm_lists._rarest_first(s, account_id, ids or [])
         assert [n for _, n in sized] == [20, 30] and everyone == 60  # b (every 3rd) before a
-        f = crm_lists._Filters(dialect, None, sized, None, None, None)
+        assert carrying == 10  # the pair's count, kept in tag_counts
+        f = crm_lists._Filters(dialect, None, sized, None, None, None)  # (not given: counted)
         total, _ = await crm_lists._tagged(s, f)
     assert total == 10
     assert crm_lists._tag_plan(f, total, None, 2, everyone) == "walk"  # 2 x 60 < (20 + 20) x 10
@@ -308,21 +309,25 @@ async def test_tag_plan_walks_a_dense_shallow_page_and_drives_a_sparse_or_deep_o
 
 
 async def test_tag_counts_and_pages_read_the_tag_index(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Several broad tags are counted by merging their `(tag_id, contact_id)` ranges (SQLite: an
+    """Three broad tags are counted by merging their `(tag_id, contact_id)` ranges (SQLite: an
     ordered INTERSECT; PostgreSQL: a merge join of index-only scans), a rare one by probing its
-    links; a walked page probes that index from the sort index, a driven one looks up the ids."""
+    links (one or two tags: the counts kept in `tag_counts`, see the test after this one); a
+    walked page probes that index from the sort index, a driven one looks up the ids."""
     account_id = await tagged_account(db)
     monkeypatch.setattr(crm_lists, "TAG_PROBE_BELOW", 1)
     monkeypatch.setattr(crm_lists, "DRIVE_MAX", 1)
     async with db.session() as s:
         with captured(db) as seen:
-            page = await crm.contacts_page(s, account_id, tags=["a", "b"], limit=2)
-    assert page.total == 10
-    explained = await plans(db, seen, "sort")
-    counts = [p for q, p in explained if "count(" in q and "contact_tags" in q and "LIMIT" not in q]
-    assert counts, explained
+            page = await crm.contacts_page(s, account_id, tags=["a", "b", "c"], limit=2)
+        with captured(db) as walked:
+            two = await crm.contacts_page(s, account_id, tags=["a", "b"], limit=2)
+    assert page.total == 2 and two.total == 10  # contacts 0 and 30; every 6th
+    counts = [p for q, p in await plans(db, seen, "sort") if "count(" in q and "contact_tags" in q]
+    assert len(counts) == 1, counts
+    assert not [q for q, _ in walked if "count(" in q]  # two tags: their pair's count, looked up
     if db.is_sqlite:
         assert "MERGE (INTERSECT)" in counts[0] and "ix_contact_tags_tag_contact" in counts[0], counts
+        explained = await plans(db, walked)
         page_plan = next(p for q, p in explained if "ORDER BY" in q and "FROM contacts" in q)
         assert "SEARCH contacts USING INDEX ix_contacts_account_name" in page_plan, page_plan
         bound = r"\((tag_id=\? AND contact_id|contact_id=\? AND tag_id)=\?\)"
@@ -330,10 +335,10 @@ async def test_tag_counts_and_pages_read_the_tag_index(db: Database, monkeypatch
         assert len(re.findall(probe, page_plan)) == 2, page_plan  # each tag probed, both columns bound
         assert "TEMP B-TREE" not in page_plan, page_plan
     else:  # (a tiny table: nested loops are cheaper; priced out, the ranges still merge unsorted)
-        statements = [(q, p) for q, p in seen if "count(" in q and "contact_tags" in q and "LIMIT" not in q]
+        statements = [(q, p) for q, p in seen if "count(" in q and "contact_tags" in q]
         (merged,) = [p for _, p in await plans(db, statements, "sort", "nestloop", "hashjoin")]
         assert "Merge Join" in merged and "Sort" not in merged, merged
-        assert merged.count("Index Only Scan using ix_contact_tags_tag_contact") == 2, merged
+        assert merged.count("Index Only Scan using ix_contact_tags_tag_contact") == 3, merged
     monkeypatch.undo()
     async with db.session() as s:
         with captured(db) as seen:
