@@ -45,6 +45,7 @@ from sqlalchemy import (
     literal,
     literal_column,
     or_,
+    outerjoin,
     select,
     table,
     text,
@@ -182,14 +183,24 @@ _ROW_COLUMNS = [Contact.__table__.c[name] for name in ContactRow.__slots__ if na
 
 
 async def load_rows(session: AsyncSession, ids: list[str]) -> list[ContactRow]:
-    """The contacts `ids` in that order (ids not found are left out), with their tags."""
+    """The contacts `ids` in that order (ids not found are left out), with their tags: one
+    statement, a contact's row once per tag (PostgreSQL: the ids as one array parameter, so the
+    prepared statement is the same for every page size)."""
     if not ids:
         return []
-    rows = {r[0]: r for r in await session.execute(select(*_ROW_COLUMNS).where(Contact.id.in_(ids)))}
+    if session.get_bind().dialect.name == "postgresql":
+        wanted = Contact.id == any_(literal(ids, ARRAY(String)))
+    else:
+        wanted = Contact.id.in_(ids)
+    link = outerjoin(Contact, ContactTag, ContactTag.contact_id == Contact.id).outerjoin(
+        Tag, Tag.id == ContactTag.tag_id
+    )
+    rows: dict[str, tuple[Any, ...]] = {}
     names: defaultdict[str, list[str]] = defaultdict(list)
-    linked = select(ContactTag.contact_id, Tag.name).join(Tag, Tag.id == ContactTag.tag_id)
-    for contact_id, name in await session.execute(linked.where(ContactTag.contact_id.in_(ids))):
-        names[contact_id].append(name)
+    for *row, name in await session.execute(select(*_ROW_COLUMNS, Tag.name).select_from(link).where(wanted)):
+        rows[row[0]] = tuple(row)
+        if name is not None:
+            names[row[0]].append(name)
     return [ContactRow(*rows[i], tag_names=tuple(sorted(names[i]))) for i in ids if i in rows]
 
 
