@@ -7,7 +7,8 @@ kept by triggers) whenever the span is whole buckets: messages and tokens by day
 and leads by day. The rest (conversations_started, whose count is distinct users;
 hourly contacts and leads; spans that are not whole buckets) groups the raw rows through their
 `(account_id, created_at)` indexes: `raw_series` / `raw_breakdown`, which are also the naive
-baseline `bench/store_scale.py` compares against.
+baseline `bench/store_scale.py` compares against. `series_and_breakdown` is what the daily and
+hourly routes call: for an unfiltered message metric both in one statement (one round trip).
 """
 
 from __future__ import annotations
@@ -188,6 +189,26 @@ async def breakdown(
     return await raw_breakdown(session, metric, account_id, start, end, filters)
 
 
+async def series_and_breakdown(
+    session: AsyncSession,
+    metric: Metric,
+    account_id: str,
+    start: datetime,
+    end: datetime,
+    grain: Grain,
+    filters: dict[str, str],
+) -> tuple[dict[str, tuple[int, int | None]], dict[str, dict[str, int]]]:
+    """`series` and `breakdown` together: one statement for an unfiltered message metric over
+    whole buckets (the daily and hourly routes' usual case), else the two reads."""
+    g = _rollup_grain(metric, start, end, grain)
+    if g is not None and metric.id in rollups.MESSAGE_VALUES and not filters:
+        return await message_stats.message_series_and_breakdown(
+            session, metric.id, account_id, (start, end), g
+        )
+    found = await series(session, metric, account_id, start, end, grain, filters)
+    return found, await breakdown(session, metric, account_id, start, end, filters)
+
+
 async def raw_series(
     session: AsyncSession,
     metric: Metric,
@@ -225,21 +246,10 @@ async def raw_breakdown(
 
 @dataclass(frozen=True, slots=True)
 class Window:
+    """A span of time for the dashboard's comparisons (`frontdesk.storage.dashboard`)."""
+
     start: datetime
     end: datetime  # exclusive
-
-
-async def lead_window(session: AsyncSession, account_id: str, w: Window) -> tuple[int, float]:
-    """(leads created, value of the converted ones) in the window."""
-    converted = case((Lead.status == "converted", Lead.value), else_=0.0)
-    row = (
-        await session.execute(
-            select(func.count(Lead.id), func.coalesce(func.sum(converted), 0.0)).where(
-                Lead.account_id == account_id, Lead.created_at >= w.start, Lead.created_at < w.end
-            )
-        )
-    ).one()
-    return int(row[0]), float(row[1])
 
 
 async def lead_sources(session: AsyncSession, account_id: str) -> dict[str, int]:
@@ -260,7 +270,8 @@ async def raw_lead_sources(session: AsyncSession, account_id: str) -> dict[str, 
 
 async def activity_counts(session: AsyncSession, account_id: str, since: datetime) -> dict[str, int]:
     """Totals and since-`since` counts of contacts, conversations, messages and tokens (from the
-    daily rollups when `since` starts a UTC day, as the dashboard's month start does)."""
+    daily rollups when `since` starts a UTC day). The dashboard reads the same figures in its one
+    statement (`frontdesk.storage.dashboard`); this is the per-figure read for any day."""
     if not rollups.aligned(since, "d"):
         return await raw_activity_counts(session, account_id, since)
     day = rollups.bucket_key(since, "d")

@@ -2,15 +2,15 @@
 the rollup tables in a few set-wise statements at the end of the load.
 
 A bulk load (`frontdesk.storage.bulk_demo`) drops the per-row rollup triggers; this is what they
-would have added for the same rows, key for key (see `frontdesk.storage.rollup_triggers`):
-messages by month, day and hour, channel, role and department (`message_rollups`), which
-conversations were active in each day and hour (`conversation_buckets`), each day's and hour's
-messages, tokens, replies and distinct conversations (`bucket_totals`), records created per day
-(`record_rollups`). Every loaded conversation is new, so each of its (bucket, ...) presences
-counts once, and it counts once in each of its buckets' totals. Counts are added with the triggers'
-upsert (`ON CONFLICT DO UPDATE SET n = n + excluded.n`), so a load on top of existing rows adds
-to them instead of recounting the tables; `tests/storage/test_bulk_demo.py` checks the result
-equals a recount.
+would have added for the same rows, key for key (see `frontdesk.storage.rollup_triggers`): messages
+by month, day and hour, channel, role and department (`message_rollups`), which conversations were
+active in each day and hour (`conversation_buckets`), each day's and hour's messages, tokens,
+replies and distinct conversations (`bucket_totals`), records created per day (`record_rollups`)
+and per month (`record_months`). Every loaded conversation is new, so each of its (bucket, ...)
+presences counts once, and it counts once in each of its buckets' totals. Counts are added with the
+triggers' upsert (`ON CONFLICT DO UPDATE SET n = n + excluded.n`), so a load on top of existing
+rows adds to them instead of recounting the tables; `tests/storage/test_bulk_demo.py` checks the
+result equals a recount.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from frontdesk.storage.rollup_triggers import MESSAGE_KEY, PRESENCE_KEY, RECORD_KEY, TOTALS_KEY
+from frontdesk.storage.rollup_triggers import MESSAGE_KEY, MONTH_KEY, PRESENCE_KEY, RECORD_KEY, TOTALS_KEY
 
 
 @dataclass(slots=True)
@@ -76,6 +76,11 @@ class LoadCounts:
 
     def tables(self, account_id: str) -> list[tuple[str, str, list[str], list[tuple[Any, ...]]]]:
         """(table, key columns, value columns, rows) for each rollup table with counts."""
+        months: defaultdict[tuple[str, ...], list[float]] = defaultdict(lambda: [0, 0.0])
+        for (kind, day, k1, k2), (n, value) in self.records.items():
+            acc = months[kind, day[:7], k1, k2]
+            acc[0] += n
+            acc[1] += value
         out = [
             ("message_rollups", MESSAGE_KEY, ["messages", "tokens", "replies"],
              [(account_id, *k, *v) for k, v in self.messages.items()]),
@@ -85,6 +90,8 @@ class LoadCounts:
              [(account_id, *k, *v) for k, v in self.totals.items()]),
             ("record_rollups", RECORD_KEY, ["n", "value"],
              [(account_id, *k, int(v[0]), float(v[1])) for k, v in self.records.items()]),
+            ("record_months", MONTH_KEY, ["n", "value"],
+             [(account_id, *k, int(v[0]), float(v[1])) for k, v in months.items()]),
         ]  # fmt: skip
         return [t for t in out if t[3]]
 

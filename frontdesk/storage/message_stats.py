@@ -9,6 +9,9 @@ and tokens over a span, and the dashboard's message totals.
   days outside when that is fewer rows. A year is then about 13 month rows per group and a few
   days: about 1,000 rows on the 1M-message demo store instead of 20,730 day rows (the breakdown
   took 4 ms in-process, against 9 ms with a partial month's days added instead).
+- `message_series_and_breakdown`: an unfiltered series and its breakdown as one `UNION ALL`
+  statement (what the daily and hourly routes read): one round trip through the driver instead
+  of two (on the 1M PostgreSQL store, in-process p50 4.4 ms against 2.0 + 4.4 ms, load 5).
 """
 
 from __future__ import annotations
@@ -192,6 +195,30 @@ def _breakdown_sql(metric: str, signs: tuple[int, ...], filters: tuple[str, ...]
     )
 
 
+def _cover_params(account_id: str, span: tuple[datetime, datetime]) -> tuple[tuple[int, ...], dict[str, str]]:
+    """(the signs of the span's `cover` pieces, the statement's parameters for them)."""
+    params: dict[str, str] = {"account": account_id}
+    pieces = cover(*span)
+    for i, (grain, first, end, _) in enumerate(pieces):
+        params |= {f"g{i}": grain, f"a{i}": bucket_key(first, grain), f"b{i}": bucket_key(end, grain)}
+    return tuple(sign for *_, sign in pieces), params
+
+
+def _by_dimension(rows: Any) -> dict[str, dict[str, int]]:
+    """{dimension: {value: total}} from (channel, role, department, value, messages) groups, each
+    dimension's values with messages only, in key order."""
+    names = tuple(_DIMENSIONS)
+    out: list[dict[str, int]] = [{}, {}, {}]
+    count: list[dict[str, int]] = [{}, {}, {}]
+    for *keys, value, messages in rows:
+        v, n = int(value or 0), int(messages or 0)
+        for i in (0, 1, 2):
+            key = str(keys[i])
+            out[i][key] = out[i].get(key, 0) + v
+            count[i][key] = count[i].get(key, 0) + n
+    return {names[i]: {k: v for k, v in sorted(out[i].items()) if count[i][k] > 0} for i in (0, 1, 2)}
+
+
 async def message_breakdown(
     session: AsyncSession, metric: str, account_id: str, span: tuple[datetime, datetime],
     filters: dict[str, str],
@@ -199,28 +226,44 @@ async def message_breakdown(
     """{dimension: {value: total}} over a span of whole hours: one pass over the rollup rows of
     its `cover` (months, days, hours, some subtracted), grouped by all three dimensions at once
     (a few dozen groups), then summed per dimension here."""
-    pieces = cover(*span)
-    if not pieces:
+    signs, params = _cover_params(account_id, span)
+    if not signs:
         return {name: {} for name in _DIMENSIONS}
-    params: dict[str, str] = {"account": account_id}
-    for i, (grain, first, end, _) in enumerate(pieces):
-        params |= {f"g{i}": grain, f"a{i}": bucket_key(first, grain), f"b{i}": bucket_key(end, grain)}
     if unknown := set(filters) - set(_DIMENSIONS):
         raise ValueError(f"not a message dimension: {sorted(unknown)}")
     names = tuple(name for name in _DIMENSIONS if name in filters)
     rows = await session.execute(
-        _breakdown_sql(metric, tuple(sign for *_, sign in pieces), names),
-        params | {name: filters[name] for name in names},
+        _breakdown_sql(metric, signs, names), params | {name: filters[name] for name in names}
     )
-    out: dict[str, dict[str, int]] = {name: {} for name in _DIMENSIONS}
-    count: dict[str, dict[str, int]] = {name: {} for name in _DIMENSIONS}
-    for *keys, value, messages in rows.all():
-        for name, key in zip(_DIMENSIONS, keys, strict=True):
-            out[name][str(key)] = out[name].get(str(key), 0) + int(value or 0)
-            count[name][str(key)] = count[name].get(str(key), 0) + int(messages or 0)
-    return {
-        name: {k: v for k, v in sorted(values.items()) if count[name][k] > 0} for name, values in out.items()
-    }
+    return _by_dimension(rows.all())
+
+
+@lru_cache(maxsize=64)
+def _series_and_breakdown_sql(metric: str, signs: tuple[int, ...]) -> Any:
+    """The unfiltered series (`bucket_totals`) and the breakdown (`message_rollups`) as one
+    `UNION ALL` statement, told apart by their first column."""
+    value, count = _TOTALS_COLUMNS[metric]
+    totals = (
+        f"SELECT 't', bucket_totals.bucket, '', '', bucket_totals.{value}, bucket_totals.{count} "
+        "FROM bucket_totals WHERE bucket_totals.account_id = :account AND bucket_totals.grain = :grain "
+        "AND bucket_totals.bucket >= :first AND bucket_totals.bucket < :end AND bucket_totals.messages > 0"
+    )
+    breakdown = _breakdown_sql(metric, signs, ()).text.replace("SELECT ", "SELECT 'b', ", 1)
+    return text(f"{totals} UNION ALL {breakdown}")
+
+
+async def message_series_and_breakdown(
+    session: AsyncSession, metric: str, account_id: str, span: tuple[datetime, datetime], grain: str
+) -> tuple[dict[str, tuple[int, int | None]], dict[str, dict[str, int]]]:
+    """`message_series` and `message_breakdown` of an unfiltered span in one statement (one
+    round trip instead of two): the same answers."""
+    signs, params = _cover_params(account_id, span)
+    if not signs:
+        return {}, {name: {} for name in _DIMENSIONS}
+    params |= {"grain": grain, "first": bucket_key(span[0], grain), "end": bucket_key(span[1], grain)}
+    rows = (await session.execute(_series_and_breakdown_sql(metric, signs), params)).all()
+    series = {r[1]: (int(r[4]), int(r[5])) for r in rows if r[0] == "t"}
+    return series, _by_dimension(r[1:] for r in rows if r[0] == "b")
 
 
 async def message_totals(session: AsyncSession, account_id: str, since: str | None = None) -> tuple[int, int]:

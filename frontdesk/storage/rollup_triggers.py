@@ -13,6 +13,8 @@ What moves what (each message counts in a daily and an hourly bucket, UTC):
 - a conversation's department change: its messages without `agent_used` move to the new
   department (their department is the conversation's); its own `record_rollups` row moves too;
 - contacts and leads: `record_rollups` by day (leads by source and status, with their value);
+  since `0024_dashboard` also `record_months`, the same counts by UTC month (`YYYY-MM`), so the
+  dashboard's all-time and month-to-date totals read about a dozen rows per key, not every day;
 - `bucket_totals` (migration `0022_day_totals`): per account and UTC day and hour, the messages,
   tokens, replies and distinct conversations of the bucket, whatever their channel, role or
   department. A message insert adds its conversation when it is the conversation's first message
@@ -29,8 +31,9 @@ counters are left to its ON DELETE CASCADE.
 
 The statements are generated for both dialects from one template, at three schema levels named
 by the migration that installs them (`LEVELS`): `0014_scale` (the first rollups),
-`0018_day_conversations` (plus the `day_conversations` counter) and `0022_day_totals` (the
-`bucket_totals` rows and the month grain instead of it: `CURRENT`, what the code expects). Each
+`0018_day_conversations` (plus the `day_conversations` counter), `0022_day_totals` (the
+`bucket_totals` rows and the month grain instead of it) and `0024_dashboard` (plus
+`record_months`: `CURRENT`, what the code expects). Each
 migration asks for its own level, so upgrading to any revision leaves triggers that write only
 tables that exist there. `bulk_demo` drops them around a bulk load, re-creates `CURRENT` and adds
 the load's counts itself.
@@ -54,6 +57,7 @@ MONTH_GRAINS = {
 MESSAGE_KEY = "account_id, grain, bucket, channel, role, department"
 PRESENCE_KEY = "account_id, grain, bucket, conversation_id, channel, role, department"
 RECORD_KEY = "account_id, kind, day, k1, k2"
+MONTH_KEY = "account_id, kind, month, k1, k2"
 DAY_KEY = "account_id, day"
 TOTALS_KEY = "account_id, grain, bucket"
 
@@ -166,17 +170,30 @@ def department_move(dialect: Dialect, department: str, sign: int, *, months: boo
     return [counts, presence]
 
 
-def record_delta(dialect: Dialect, kind: str, row: str, sign: int, *, guard: bool) -> str:
+def record_delta(
+    dialect: Dialect, kind: str, row: str, sign: int, *, guard: bool, months: bool = False
+) -> list[str]:
+    """Statements adding (sign 1) or removing (sign -1) record `row` of `kind`: its day's
+    `record_rollups` row, and with `months` (0024) its month's `record_months` row."""
     k1, k2, value = {
         "conversation": (f"{row}.channel", f"coalesce({row}.department, 'none')", "0"),
         "contact": ("''", "''", "0"),
         "lead": (f"{row}.source", f"{row}.status", f"{row}.value"),
     }[kind]
-    where = f"WHERE EXISTS (SELECT 1 FROM accounts WHERE id = {row}.account_id)" if guard else ""
-    return _upsert("record_rollups", RECORD_KEY, {"n": "", "value": ""}).format(
-        select=f"SELECT {row}.account_id, '{kind}', {_day(dialect, f'{row}.created_at')}, {k1}, {k2}, "
-        f"{sign}, {sign} * {value} {where}" + ("" if guard else "WHERE 1 = 1")
+    where = f"WHERE EXISTS (SELECT 1 FROM accounts WHERE id = {row}.account_id)" if guard else "WHERE 1 = 1"
+    values = f"{k1}, {k2}, {sign}, {sign} * {value} {where}"
+    day = _upsert("record_rollups", RECORD_KEY, {"n": "", "value": ""}).format(
+        select=f"SELECT {row}.account_id, '{kind}', {_day(dialect, f'{row}.created_at')}, {values}"
     )
+    if not months:
+        return [day]
+    month = bucket(dialect, f"{row}.created_at", "'%Y-%m'" if dialect == "sqlite" else "'YYYY-MM'")
+    return [
+        day,
+        _upsert("record_months", MONTH_KEY, {"n": "", "value": ""}).format(
+            select=f"SELECT {row}.account_id, '{kind}', {month}, {values}"
+        ),
+    ]
 
 
 _RECORD_TABLES = {"conversation": "conversations", "contact": "contacts", "lead": "leads"}
@@ -188,7 +205,7 @@ _RECORD_COLUMNS = {
 _MESSAGE_COLUMNS = "account_id, conversation_id, role, channel, agent_used, tokens_in, tokens_out, created_at"
 
 
-def _sqlite_triggers(day: bool, totals: bool) -> list[tuple[str, str]]:
+def _sqlite_triggers(day: bool, totals: bool, months: bool = False) -> list[tuple[str, str]]:
     """(name, CREATE TRIGGER statement) pairs for SQLite."""
     d: Dialect = "sqlite"
     kw = {"day_counter": day, "totals": totals}
@@ -222,13 +239,13 @@ def _sqlite_triggers(day: bool, totals: bool) -> list[tuple[str, str]]:
     for kind, table in _RECORD_TABLES.items():
         out += [
             (f"rollup_{table}_insert",
-             f"AFTER INSERT ON {table} {body([record_delta(d, kind, 'new', 1, guard=False)])}"),
+             f"AFTER INSERT ON {table} {body(record_delta(d, kind, 'new', 1, guard=False, months=months))}"),
             (f"rollup_{table}_delete",
-             f"AFTER DELETE ON {table} {body([record_delta(d, kind, 'old', -1, guard=True)])}"),
+             f"AFTER DELETE ON {table} {body(record_delta(d, kind, 'old', -1, guard=True, months=months))}"),
             (f"rollup_{table}_update",
              f"AFTER UPDATE OF {_RECORD_COLUMNS[kind]} ON {table} "
-             + body([record_delta(d, kind, "old", -1, guard=True),
-                     record_delta(d, kind, "new", 1, guard=False)])),
+             + body(record_delta(d, kind, "old", -1, guard=True, months=months)
+                    + record_delta(d, kind, "new", 1, guard=False, months=months))),
         ]  # fmt: skip
     return out
 
@@ -253,7 +270,7 @@ def _pg_function(name: str, branches: dict[str, list[str]], result: str = "NULL"
     )
 
 
-def _postgres_statements(day: bool, totals: bool) -> list[str]:
+def _postgres_statements(day: bool, totals: bool, months: bool = False) -> list[str]:
     d: Dialect = "postgresql"
     kw = {"day_counter": day, "totals": totals}
     out = [
@@ -291,12 +308,10 @@ def _postgres_statements(day: bool, totals: bool) -> list[str]:
             _pg_function(
                 f"rollup_{table}",
                 {
-                    "INSERT": [record_delta(d, kind, "new", 1, guard=False)],
-                    "DELETE": [record_delta(d, kind, "old", -1, guard=True)],
-                    "UPDATE": [
-                        record_delta(d, kind, "old", -1, guard=True),
-                        record_delta(d, kind, "new", 1, guard=False),
-                    ],
+                    "INSERT": record_delta(d, kind, "new", 1, guard=False, months=months),
+                    "DELETE": record_delta(d, kind, "old", -1, guard=True, months=months),
+                    "UPDATE": record_delta(d, kind, "old", -1, guard=True, months=months)
+                    + record_delta(d, kind, "new", 1, guard=False, months=months),
                 },
             ),
             f"CREATE TRIGGER rollup_{table} AFTER INSERT OR DELETE OR UPDATE OF {_RECORD_COLUMNS[kind]} "
@@ -305,7 +320,7 @@ def _postgres_statements(day: bool, totals: bool) -> list[str]:
     return out
 
 
-LEVELS = ("0014_scale", "0018_day_conversations", "0022_day_totals")
+LEVELS = ("0014_scale", "0018_day_conversations", "0022_day_totals", "0024_dashboard")
 CURRENT = LEVELS[-1]
 
 
@@ -313,11 +328,12 @@ def create_statements(dialect: str, level: str = CURRENT) -> list[str]:
     """The triggers (and PostgreSQL functions) to create at schema `level` (one of `LEVELS`)."""
     if level not in LEVELS:
         raise ValueError(f"unknown rollup trigger level {level!r}")
-    day, totals = level == "0018_day_conversations", level == "0022_day_totals"
+    day, months = level == "0018_day_conversations", level == "0024_dashboard"
+    totals = level == "0022_day_totals" or months
     if dialect == "sqlite":
-        return [f"CREATE TRIGGER {name} {rest}" for name, rest in _sqlite_triggers(day, totals)]
+        return [f"CREATE TRIGGER {name} {rest}" for name, rest in _sqlite_triggers(day, totals, months)]
     if dialect == "postgresql":
-        return _postgres_statements(day, totals)
+        return _postgres_statements(day, totals, months)
     return []
 
 

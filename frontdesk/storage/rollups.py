@@ -14,6 +14,9 @@
   unfiltered daily or hourly series reads one row per bucket (filtered series still sum
   `message_rollups` and count `conversation_buckets`). It replaces 0018's `day_conversations`
   (the distinct conversations per day alone; `day_backfill_statement` rebuilds it on downgrade).
+- `record_months` (migration `0024_dashboard`): the `record_rollups` counts by UTC month
+  (`YYYY-MM`) instead of day, for the dashboard's all-time and month-to-date totals (about 600
+  rows for a year of the 1M-message demo store instead of 11,700 day rows).
 - `conversations.message_count`: the number of messages of each conversation.
 
 The triggers of `rollup_triggers` keep all of them equal to a recount in the transaction of each
@@ -72,6 +75,17 @@ class RecordRollup(Base):
     value: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class RecordMonth(Base):
+    __tablename__ = "record_months"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    k1: Mapped[str] = mapped_column(String(32), primary_key=True)
+    k2: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+
+
 class BucketTotals(Base):
     __tablename__ = "bucket_totals"
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
@@ -99,6 +113,13 @@ def totals_backfill_statements(dialect: str) -> list[str]:
         "sum(messages), sum(tokens), sum(replies) FROM message_rollups WHERE grain = 'd' "
         "GROUP BY account_id, substr(bucket, 1, 7), channel, role, department",
     ]
+
+
+MONTHS_BACKFILL = (
+    "INSERT INTO record_months (account_id, kind, month, k1, k2, n, value) "
+    "SELECT account_id, kind, substr(day, 1, 7), k1, k2, sum(n), sum(value) FROM record_rollups "
+    "GROUP BY account_id, kind, substr(day, 1, 7), k1, k2"
+)  # `record_months` (empty) from the day rows of `record_rollups`: migration 0024 and `rebuild`
 
 
 def day_backfill_statement(dialect: str) -> str:
@@ -148,10 +169,16 @@ def backfill_statements(dialect: str, where: str = "1 = 1") -> list[str]:
 
 async def rebuild(conn: AsyncConnection) -> None:
     """Empty and recompute every rollup from the raw tables (in the caller's transaction)."""
-    for table in ("message_rollups", "conversation_buckets", "record_rollups", "bucket_totals"):
+    for table in (
+        "message_rollups",
+        "conversation_buckets",
+        "record_rollups",
+        "bucket_totals",
+        "record_months",
+    ):
         await conn.execute(text(f"DELETE FROM {table}"))
     dialect = conn.dialect.name
-    for statement in [*backfill_statements(dialect), *totals_backfill_statements(dialect)]:
+    for statement in [*backfill_statements(dialect), *totals_backfill_statements(dialect), MONTHS_BACKFILL]:
         await conn.execute(text(statement))
 
 

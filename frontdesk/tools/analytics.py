@@ -11,7 +11,8 @@ from pydantic import Field
 from frontdesk import clock
 from frontdesk.errors import Invalid
 from frontdesk.storage import analytics as store
-from frontdesk.storage.crm import pipeline_by_status
+from frontdesk.storage.crm import LEAD_STATUSES
+from frontdesk.storage.dashboard import dashboard_totals
 from frontdesk.storage.ids import iso, utcnow
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.registry import ToolRegistry
@@ -57,31 +58,37 @@ def _filters(metric: store.Metric, **given: str | None) -> dict[str, str]:
     return filters
 
 
-def _point(total: int, count: int | None, metric: store.Metric) -> dict[str, Any]:
-    point: dict[str, Any] = {"total": total}
-    if metric.count_of is not None:
-        n = count or 0
-        point |= {"count": n, "average": round(total / n, 2) if n else 0.0}
-    return point
-
-
 async def _stats(
     ctx: ToolContext,
     metric_type: str,
-    keys: list[str],
+    points: list[tuple[str, str]],
+    label: str,
     start: datetime,
     end: datetime,
     grain: store.Grain,
     **f: Any,
-) -> tuple[store.Metric, list[tuple[str, dict[str, Any]]], int, dict[str, Any], dict[str, str]]:
+) -> tuple[store.Metric, list[dict[str, Any]], int, dict[str, Any], dict[str, str]]:
+    """(metric, a data point per (bucket key, label) of `points`, total, breakdown, filters): one
+    read (`series_and_breakdown`), the points built in one pass."""
     metric = store.METRICS[metric_type]
     filters = _filters(metric, **f)
     acc = ctx.principal.account_id
     async with ctx.db.session() as s:
-        found = await store.series(s, metric, acc, start, end, grain, filters)
-        by = await store.breakdown(s, metric, acc, start, end, filters)
-    points = [(k, _point(*found.get(k, (0, 0)), metric)) for k in keys]
-    return metric, points, sum(p["total"] for _, p in points), by, filters
+        found, by = await store.series_and_breakdown(s, metric, acc, start, end, grain, filters)
+    data: list[dict[str, Any]] = []
+    total = 0
+    counting = metric.count_of is not None
+    for key, shown in points:
+        value, n = found.get(key, (0, 0))
+        total += value
+        if counting:
+            n = n or 0
+            data.append(
+                {label: shown, "total": value, "count": n, "average": round(value / n, 2) if n else 0.0}
+            )
+        else:
+            data.append({label: shown, "total": value})
+    return metric, data, total, by, filters
 
 
 async def daily_stats(
@@ -104,20 +111,37 @@ async def daily_stats(
     keys = [(first + timedelta(days=i)).isoformat() for i in range(days)]
     start = datetime.combine(first, datetime.min.time(), UTC)
     end = datetime.combine(today + timedelta(days=1), datetime.min.time(), UTC)
-    metric, points, total, by, filters = await _stats(
-        ctx, metric_type, keys, start, end, "day", channel=channel, role=role, department=department
-    )
+    metric, data, total, by, filters = await _stats(
+        ctx, metric_type, [(k, k) for k in keys], "date", start, end, "day",
+        channel=channel, role=role, department=department,
+    )  # fmt: skip
     return {
         "success": True,
         "metric_type": metric.id,
         "period": f"last_{days}_days",
         "date_range": {"start": first.isoformat(), "end": today.isoformat()},
         "filters": filters,
-        "count": len(points),
+        "count": len(data),
         "total": total,
-        "data": [{"date": k} | p for k, p in points],
+        "data": data,
         "breakdown": by,
     }
+
+
+def hour_keys(first: datetime, hours: int) -> list[str]:
+    """The `YYYY-MM-DDTHH` keys of `hours` whole UTC hours from `first`, the date formatted once
+    per day instead of a `strftime` per hour."""
+    first = first.astimezone(UTC)
+    day, hour = first.date(), first.hour
+    prefix = f"{day.isoformat()}T"
+    keys = []
+    for _ in range(hours):
+        keys.append(f"{prefix}{hour:02d}")
+        hour += 1
+        if hour == 24:
+            day, hour = day + timedelta(days=1), 0
+            prefix = f"{day.isoformat()}T"
+    return keys
 
 
 async def hourly_stats(
@@ -134,10 +158,9 @@ async def hourly_stats(
     ctx.require("can_view_analytics")
     current = utcnow().replace(minute=0, second=0, microsecond=0)
     first = current - timedelta(hours=hours - 1)
-    hours_list = [first + timedelta(hours=i) for i in range(hours)]
-    keys = [h.strftime("%Y-%m-%dT%H") for h in hours_list]
-    metric, points, total, by, filters = await _stats(
-        ctx, metric_type, keys, first, current + timedelta(hours=1), "hour",
+    points = [(k, f"{k}:00:00Z") for k in hour_keys(first, hours)]  # the hour's `iso`
+    metric, data, total, by, filters = await _stats(
+        ctx, metric_type, points, "hour", first, current + timedelta(hours=1), "hour",
         channel=channel, role=role, department=department,
     )  # fmt: skip
     return {
@@ -145,9 +168,9 @@ async def hourly_stats(
         "metric_type": metric.id,
         "period": f"last_{hours}_hours",
         "filters": filters,
-        "count": len(points),
+        "count": len(data),
         "total": total,
-        "data": [{"hour": iso(h)} | p for h, (_, p) in zip(hours_list, points, strict=True)],
+        "data": data,
         "breakdown": by,
     }
 
@@ -173,11 +196,13 @@ async def dashboard_summary(ctx: ToolContext) -> dict[str, Any]:
     this, last = month_windows(utcnow())
     acc = ctx.principal.account_id
     async with ctx.db.session() as s:
-        pipeline = await pipeline_by_status(s, acc)
-        leads_now, revenue_now = await store.lead_window(s, acc, this)
-        leads_before, revenue_before = await store.lead_window(s, acc, last)
-        sources = await store.lead_sources(s, acc)
-        activity = await store.activity_counts(s, acc, this.start)
+        found = await dashboard_totals(s, acc, this, last)  # one statement
+    statuses = found.statuses
+    pipeline = {
+        k: statuses.get(k, (0, 0.0)) for k in (*LEAD_STATUSES, *sorted(set(statuses) - set(LEAD_STATUSES)))
+    }
+    (leads_now, revenue_now), (leads_before, revenue_before) = found.windows
+    sources, activity = found.sources, found.activity
     total = sum(n for n, _ in pipeline.values())
     converted, revenue = pipeline.get("converted", (0, 0.0))
     return {

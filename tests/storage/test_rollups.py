@@ -3,7 +3,8 @@ and per-hour totals and distinct conversations) stay equal to a recount from the
 many concurrent writers (messages, department changes, deletes, messages moved to another day or
 month, contacts and leads created, moved and deleted), on SQLite and on PostgreSQL; and analytics
 answered from them equal the raw GROUP BY, over spans that tile into months, days and hours too.
-Bulk loads: tests/storage/test_bulk_demo.py."""
+Bulk loads: tests/storage/test_bulk_demo.py; the dashboard's one statement against the raw rows:
+tests/storage/test_dashboard.py."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ SNAPSHOT = {
     "FROM conversation_buckets WHERE account_id = :a AND messages <> 0",
     "record_rollups": "SELECT kind, day, k1, k2, n, round(CAST(value AS numeric), 2) FROM record_rollups "
     "WHERE account_id = :a AND (n <> 0 OR value <> 0)",
+    # the same counts by month (0024_dashboard)
+    "record_months": "SELECT kind, month, k1, k2, n, round(CAST(value AS numeric), 2) FROM record_months "
+    "WHERE account_id = :a AND (n <> 0 OR value <> 0)",
     "message_count": "SELECT id, message_count FROM conversations WHERE account_id = :a",
     # the distinct conversations per day (0018's `day_conversations`, in `bucket_totals` since 0022)
     "day_conversations": "SELECT bucket, conversations FROM bucket_totals "
@@ -43,8 +47,8 @@ async def snapshot(conn: AsyncConnection, account_id: str) -> dict[str, set[tupl
     out = {}
     for name, sql in SNAPSHOT.items():
         rows = (await conn.execute(text(sql), {"a": account_id})).all()
-        out[name] = {tuple(float(v) if name == "record_rollups" and i == 5 else v for i, v in enumerate(r))
-                     for r in rows}  # fmt: skip
+        money = name in ("record_rollups", "record_months")
+        out[name] = {tuple(float(v) if money and i == 5 else v for i, v in enumerate(r)) for r in rows}
     return out
 
 
@@ -127,6 +131,9 @@ async def writer(db: Database, principal: Principal, n: int) -> None:
                     .where(Lead.contact_id == cid)
                     .values(status="converted", source="ads", value=7.5)
                 )
+            if i % 3 == 2:  # into an earlier month: its day and month rows move
+                when = utcnow() - timedelta(days=40, hours=n)
+                await s.execute(update(Lead).where(Lead.contact_id == cid).values(created_at=when))
             if i % 4 == 3:
                 await s.execute(delete(Contact).where(Contact.id == cid))
 
@@ -143,6 +150,8 @@ async def test_rollups_equal_a_recount_after_concurrent_writes(db: Database) -> 
     assert {n for _, n in kept["day_conversations"]} - {0, 1}, "several conversations on one day"
     assert {row[0] for row in kept["message_rollups"]} == {"m", "d", "h"}
     assert {row[-1] for row in kept["bucket_totals"] if row[0] == "h"} - {0, 1}, "and in one hour"
+    assert {row[0] for row in kept["record_months"]} == {"conversation", "contact", "lead"}
+    assert len({row[1] for row in kept["record_months"] if row[0] == "lead"}) == 2, "leads in two months"
     for name in SNAPSHOT:
         assert kept[name] == again[name], name
 
@@ -184,6 +193,16 @@ async def test_analytics_from_rollups_equal_the_raw_group_by(db: Database) -> No
                     assert by == await analytics.raw_breakdown(
                         s, metric, principal.account_id, start, end, filters
                     )
+                    both = await analytics.series_and_breakdown(
+                        s,
+                        metric,
+                        principal.account_id,
+                        start,
+                        end,
+                        grain,
+                        filters,  # type: ignore[arg-type]
+                    )
+                    assert both == (fast, by), (metric.id, grain, filters)  # one statement, same answers
         month = today.replace(day=1)
         assert await analytics.activity_counts(s, principal.account_id, month) == (
             await analytics.raw_activity_counts(s, principal.account_id, month)

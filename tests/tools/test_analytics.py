@@ -17,6 +17,7 @@ from frontdesk.storage import conversations as convs
 from frontdesk.storage.db import Database
 from frontdesk.storage.ids import new_id
 from frontdesk.storage.models import Contact, Conversation, Lead, Message
+from frontdesk.tools import analytics as analytics_tool
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.registry import default_registry
 from frontdesk.types import Principal
@@ -133,6 +134,14 @@ async def test_hourly_stats(db: Database, settings: Settings, owner: Principal) 
     for h, point in zip(hours, hourly["data"], strict=True):
         assert point["total"] == expected.get(h, 0), h
     assert hourly["total"] == sum(expected[h] for h in hours) > 0
+
+
+def test_hour_keys_equal_strftime_across_days_months_and_years() -> None:
+    for first in (datetime(2026, 12, 31, 20, tzinfo=UTC), datetime(2028, 2, 28, 0, tzinfo=UTC),
+                  datetime(2026, 3, 29, 23, tzinfo=UTC)):  # fmt: skip
+        want = [(first + timedelta(hours=i)).strftime("%Y-%m-%dT%H") for i in range(168)]
+        assert analytics_tool.hour_keys(first, 168) == want
+    assert analytics_tool.hour_keys(datetime(2026, 1, 1, tzinfo=UTC), 0) == []
 
 
 async def test_conversation_and_crm_metrics(db: Database, settings: Settings, owner: Principal) -> None:
