@@ -88,10 +88,13 @@ def serve(data_dir: Path, database_url: str | None, redis_url: str | None, stats
 
 def count_sql(path: Path) -> None:
     """Count SQL statements, commits and connection checkouts of every engine in this process:
-    reset on SIGUSR1, written to `path` (JSON) on SIGUSR2."""
+    reset on SIGUSR1, written to `path` (JSON) on SIGUSR2. The write transactions that run in one
+    trip to SQLite's thread bypass the engine's events and count themselves (`write_tx.COUNTS`)."""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
     from sqlalchemy.pool import Pool
+
+    from frontdesk.storage.write_tx import COUNTS as one_hop
 
     counts = dict.fromkeys(("statements", "commits", "checkouts"), 0)
 
@@ -104,8 +107,17 @@ def count_sql(path: Path) -> None:
     event.listen(Engine, "before_cursor_execute", bump("statements"))
     event.listen(Engine, "commit", bump("commits"))
     event.listen(Pool, "checkout", bump("checkouts"))
-    signal.signal(signal.SIGUSR1, lambda *_: counts.update(dict.fromkeys(counts, 0)))
-    signal.signal(signal.SIGUSR2, lambda *_: path.write_text(json.dumps(counts), encoding="utf-8"))
+
+    def reset(*_: Any) -> None:
+        counts.update(dict.fromkeys(counts, 0))
+        one_hop.update(dict.fromkeys(one_hop, 0))
+
+    def write(*_: Any) -> None:
+        total = {k: v + one_hop.get(k, 0) for k, v in counts.items()}
+        path.write_text(json.dumps(total), encoding="utf-8")
+
+    signal.signal(signal.SIGUSR1, reset)
+    signal.signal(signal.SIGUSR2, write)
 
 
 class Server:

@@ -109,8 +109,15 @@ async def route(state: TurnState, runtime: Runtime[TurnDeps]) -> dict[str, Any]:
 
 
 def _tool_schemas(deps: TurnDeps, dept: Department) -> list[ToolSchema]:
-    specs = deps.registry.visible_to(deps.tool_ctx.principal, list(dept.tools))
-    return [ToolSchema(s.name, s.description, s.parameters) for s in specs]
+    """The tools the department offers that the principal may use, as the model sees them: made
+    once per (department list, permissions) while the registry is unchanged (`ToolRegistry.cached`)."""
+    principal = deps.tool_ctx.principal
+
+    def make() -> tuple[ToolSchema, ...]:
+        specs = deps.registry.visible_to(principal, list(dept.tools))
+        return tuple(ToolSchema(s.name, s.description, s.parameters) for s in specs)
+
+    return list(deps.registry.cached(("tool_schemas", dept.tools, principal.permissions), make))
 
 
 async def agent(state: TurnState, runtime: Runtime[TurnDeps]) -> dict[str, Any]:

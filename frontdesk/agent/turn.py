@@ -18,8 +18,6 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from frontdesk import clock
 from frontdesk.agent.account_agents import layered_departments
 from frontdesk.agent.approval import Approvals
@@ -41,6 +39,7 @@ from frontdesk.storage import turn_writes as writes
 from frontdesk.storage.db import Database
 from frontdesk.storage.ids import utcnow
 from frontdesk.storage.models import Conversation, Message
+from frontdesk.storage.write_tx import Tx
 from frontdesk.tools.base import ToolContext
 from frontdesk.tools.registry import ToolRegistry
 from frontdesk.types import InboundMessage
@@ -221,14 +220,14 @@ class Agent:
 
         usage["total_tokens"] = usage["input_tokens"] + usage["output_tokens"]
 
-        async def store_reply(s: AsyncSession) -> Done:
+        def store_reply(tx: Tx) -> Done:
             now = utcnow()
             changes = {"department": department, "updated_at": now} | ({"title": title} if title else {})
-            found = await writes.update_for_write(s, conv.id, changes)
+            found = writes.update_for_write_tx(tx, conv.id, changes)
             if found is None:
                 raise NotFound("The conversation was deleted while the agent was answering")
-            [reply] = await writes.insert_messages(
-                s, found.conversation, [reply_message], last_seq=found.last_seq, now=now
+            [reply] = writes.insert_messages_tx(
+                tx, found.conversation, [reply_message], last_seq=found.last_seq, now=now
             )
             return Done(conv.id, reply.id, reply.content, department, usage)
 

@@ -6,15 +6,14 @@ follow (`follow(after=n)`)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.agent.events import AgentEvent, Done, Failed, event_from_dict
 from frontdesk.storage.models import Conversation, Message
 from frontdesk.storage.turn_models import Turn
+from frontdesk.storage.write_tx import Tx
 from frontdesk.types import InboundMessage
 
 Outcome = Done | Failed
@@ -43,10 +42,10 @@ class Began:
 @dataclass(frozen=True, slots=True)
 class Answer:
     """A turn's answer, not stored yet: the last item of `TurnEngine.stream`. The runner stores it
-    (`store(session) -> Done`) and the end of the turn in one write transaction, then streams the
-    `Done`."""
+    (`store(tx) -> Done`, synchronous over a `write_tx.Tx`) and the end of the turn in one write
+    transaction (`Database.run_write_tx`), then streams the `Done`."""
 
-    store: Callable[[AsyncSession], Awaitable[Done]]
+    store: Callable[[Tx], Done]
 
 
 class TurnEngine(Protocol):

@@ -30,7 +30,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,6 +56,7 @@ from frontdesk.storage import turns as turn_store
 from frontdesk.storage.db import Database
 from frontdesk.storage.ids import new_id, utcnow
 from frontdesk.storage.turn_models import Turn
+from frontdesk.storage.write_tx import Tx
 from frontdesk.types import InboundMessage, Principal
 
 log = logging.getLogger(__name__)
@@ -94,8 +95,8 @@ class TurnRunner:
             if inbound.external_id and (seen := await self._seen(conv_id, inbound.external_id)):
                 self._leave(conv_id, gate)
                 return seen
-            began = await self.db.run_write(
-                lambda s: begin_turn(s, conv_id, inbound, create=create, runner=self.runner_id),
+            began = await self.db.run_write_tx(
+                lambda tx: begin_turn(tx, conv_id, inbound, create=create, runner=self.runner_id),
                 retry_conflicts=True,
             )
         except BaseException:
@@ -205,7 +206,7 @@ class TurnRunner:
         status = "completed" if isinstance(outcome, Done) else live.stop_reason or "failed"
         if not stored:
             try:
-                await self.db.run_write(lambda s: self._record_end(s, live, status))
+                await self.db.run_write_tx(self._record_end(live, status))
             except Exception:
                 log.exception("could not store the end of turn %s", live.turn_id)
         live.close(status)
@@ -213,31 +214,35 @@ class TurnRunner:
         self._evictions[live.turn_id] = loop.call_later(KEEP_FINISHED_SECONDS, self._evict, live.turn_id)
 
     async def _store_answer(self, live: LiveTurn, answer: Answer) -> Done:
-        """Store the answer and the end of the turn (its events and the `Done`) in one write."""
+        """Store the answer and the end of the turn (its events and the `Done`) in one write
+        (on SQLite one trip to the connection's thread: the events are encoded here first)."""
+        events = [event_dict(e) for e in live.events]
 
-        async def write(s: AsyncSession) -> Done:
-            done = await answer.store(s)
-            await writes.finish_turn(
-                s,
+        def write(tx: Tx) -> Done:
+            done = answer.store(tx)
+            writes.finish_turn_tx(
+                tx,
                 live.turn_id,
                 status="completed",
-                events=[*(event_dict(e) for e in live.events), event_dict(done)],
+                events=[*events, event_dict(done)],
                 reply_message_id=done.message_id,
             )
             return done
 
-        return await self.db.run_write(write, retry_conflicts=True)
+        return await self.db.run_write_tx(write, retry_conflicts=True)
 
-    async def _record_end(self, s: AsyncSession, live: LiveTurn, status: str) -> None:
+    def _record_end(self, live: LiveTurn, status: str) -> Callable[[Tx], None]:
         outcome = live.events[-1]
-        await writes.finish_turn(
-            s,
-            live.turn_id,
-            status=status,
-            events=[event_dict(e) for e in live.events],
-            reply_message_id=outcome.message_id if isinstance(outcome, Done) else None,
-            error=(outcome.code, outcome.detail) if isinstance(outcome, Failed) else None,
-        )
+        events = [event_dict(e) for e in live.events]
+        reply = outcome.message_id if isinstance(outcome, Done) else None
+        error = (outcome.code, outcome.detail) if isinstance(outcome, Failed) else None
+
+        def write(tx: Tx) -> None:
+            writes.finish_turn_tx(
+                tx, live.turn_id, status=status, events=events, reply_message_id=reply, error=error
+            )
+
+        return write
 
     def _evict(self, turn_id: str) -> None:
         self._evictions.pop(turn_id, None)

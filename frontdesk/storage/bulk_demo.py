@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from frontdesk.storage import bulk_counts, rollup_triggers
 from frontdesk.storage.bulk_counts import LoadCounts
-from frontdesk.storage.db import Database
+from frontdesk.storage.db import SQLITE_CACHE_KIB, Database
 from frontdesk.storage.demo import demo_exists, seed_demo
 from frontdesk.storage.models import User
 
@@ -299,7 +299,7 @@ async def _bulk(
         finally:
             if sqlite:
                 await driver.execute("PRAGMA synchronous = NORMAL")
-                await driver.execute("PRAGMA cache_size = -2000")
+                await driver.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
 
 
 async def load_messages(

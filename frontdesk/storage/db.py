@@ -10,6 +10,10 @@ Writes that must not collide go through `Database.write()` / `Database.run_write
 
 `run_write(fn)` also retries an `IntegrityError` that a concurrent writer in another process can
 cause (e.g. the same sequence number), so `fn` must be safe to run again from the start.
+
+`run_write_tx(fn)` is the same transaction for a synchronous `fn(tx)` over Core statements
+(`storage.write_tx`): on SQLite with `sqlite_driver`'s connections the whole transaction is one
+trip to the connection's thread; elsewhere it runs on a session like `run_write`.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from frontdesk.storage import sqlite_driver
+from frontdesk.storage import sqlite_driver, write_tx
 from frontdesk.storage.events import EventBus
 
 log = logging.getLogger(__name__)
@@ -43,12 +47,23 @@ def is_busy(exc: BaseException) -> bool:
     return "database is locked" in text_ or "database is busy" in text_
 
 
+# Reads of a large store (a deep offset walking 150,000 index entries, 5,000 search matches looked
+# up by rowid) spend much of their time copying pages into SQLite's page cache (2 MiB by default).
+# Reading the file through a memory map (shared with the OS page cache, not per connection) and a
+# 16 MiB cache per connection cut such reads by about a quarter on the 1M-message bench store
+# (docs/benchmarks.md, store_scale notes).
+SQLITE_CACHE_KIB = -16_384  # negative: KiB (16 MiB a connection, allocated as pages are used)
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
     cursor.close()
 
 
@@ -63,9 +78,10 @@ class Database:
             path = Path(parsed.database)
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.touch(mode=0o600, exist_ok=True)  # owner-only before SQLite opens it (-wal/-shm follow)
+        self.one_hop = parsed.drivername == "sqlite+aiosqlite"  # `run_write_tx` in one thread call
         self.engine: AsyncEngine = (  # aiosqlite: one thread hop a statement (`sqlite_driver`)
             sqlite_driver.create_engine(url)
-            if parsed.drivername == "sqlite+aiosqlite"
+            if self.one_hop
             else create_async_engine(url, pool_pre_ping=not self.is_sqlite)
         )
         if self.is_sqlite:
@@ -99,18 +115,50 @@ class Database:
         """Run `fn(session)` in one write transaction and commit; retry the whole transaction when
         SQLite is busy (another process) and, with `retry_conflicts`, when a concurrent writer in
         another process broke a unique constraint (e.g. took the same sequence number)."""
+
+        async def attempt() -> T:
+            async with self.write() as session:
+                result = await fn(session)
+                await session.commit()
+                return result
+
+        return await self._retried(attempt, retry_conflicts)
+
+    async def run_write_tx(self, fn: Callable[[write_tx.Tx], T], *, retry_conflicts: bool = False) -> T:
+        """`run_write` for a synchronous `fn(tx)` over Core statements (`storage.write_tx`): on
+        SQLite (`sqlite_driver`) `BEGIN IMMEDIATE`, `fn` and `COMMIT` run in one call on the
+        connection's thread, under the process's write lock; elsewhere `fn` runs on a session's
+        connection (`AsyncSession.run_sync`). Retried as `run_write` is."""
+        if not self.one_hop:
+
+            async def on_session(session: AsyncSession) -> T:
+                return await session.run_sync(lambda s: fn(write_tx.SessionTx(s.connection())))
+
+            return await self.run_write(on_session, retry_conflicts=retry_conflicts)
+
+        async def attempt() -> T:
+            async with self._write_lock, self.engine.connect() as conn:
+                raw = await conn.get_raw_connection()
+                driver: sqlite_driver.OneHopConnection = raw.driver_connection  # type: ignore[assignment]
+                call = asyncio.ensure_future(driver.transaction(write_tx.run_in_one_hop, conn.dialect, fn))
+                try:
+                    return await asyncio.shield(call)  # type: ignore[no-any-return]
+                except asyncio.CancelledError:
+                    await asyncio.wait({call})  # the thread finishes it: keep the lock till then
+                    raise
+
+        return await self._retried(attempt, retry_conflicts)
+
+    async def _retried(self, attempt: Callable[[], Awaitable[T]], retry_conflicts: bool) -> T:
         delay = 0.05
-        for attempt in range(1, WRITE_ATTEMPTS + 1):
+        for n in range(1, WRITE_ATTEMPTS + 1):
             try:
-                async with self.write() as session:
-                    result = await fn(session)
-                    await session.commit()
-                    return result
+                return await attempt()
             except (OperationalError, IntegrityError) as e:
                 retryable = is_busy(e) or (retry_conflicts and isinstance(e, IntegrityError))
-                if attempt == WRITE_ATTEMPTS or not retryable:
+                if n == WRITE_ATTEMPTS or not retryable:
                     raise
-                log.info("write transaction retried (%s), attempt %d", type(e).__name__, attempt)
+                log.info("write transaction retried (%s), attempt %d", type(e).__name__, n)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 1.0)
         raise AssertionError("unreachable")

@@ -115,6 +115,17 @@ class OneHopConnection(aiosqlite.Connection):
             self._maybe_in_transaction = True  # something else ran on the thread: do not assume
         return await super()._execute(fn, *args, **kwargs)
 
+    async def transaction(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(sqlite3_connection, *args)` on the connection's thread, in one trip, for a function
+        that ends every transaction it begins (`write_tx.run_in_one_hop`: commit or rollback)."""
+        try:
+            result = await super()._execute(fn, self._conn, *args)
+        except BaseException:
+            self._maybe_in_transaction = True  # do not assume how it ended
+            raise
+        self._maybe_in_transaction = False
+        return result
+
     async def commit(self) -> None:
         if self._maybe_in_transaction:
             await super().commit()

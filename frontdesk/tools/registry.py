@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -22,9 +23,13 @@ def _validation_detail(e: ValidationError) -> str:
     return "; ".join(parts)
 
 
+T = TypeVar("T")
+
+
 class ToolRegistry:
     def __init__(self) -> None:
         self._tools: dict[str, ToolSpec] = {}
+        self._derived: dict[Hashable, Any] = {}  # `cached`: emptied whenever a tool is added
 
     def add(
         self, fn: ToolFn, *, permission: str, read_only: bool = True, name: str | None = None
@@ -36,7 +41,18 @@ class ToolRegistry:
         if spec.name in self._tools:
             raise ValueError(f"tool {spec.name} registered twice")
         self._tools[spec.name] = spec
+        self._derived.clear()
         return spec
+
+    def cached(self, key: Hashable, make: Callable[[], T]) -> T:
+        """A value derived only from the registered tools and `key` (e.g. the schemas a department's
+        list shows a set of permissions, built on every model call of every turn otherwise), made
+        once and kept until a tool is added."""
+        if key not in self._derived:
+            if len(self._derived) >= 1024:  # bounded: keys carry permission sets
+                self._derived.clear()
+            self._derived[key] = make()
+        return self._derived[key]  # type: ignore[no-any-return]
 
     def get(self, name: str) -> ToolSpec:
         try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect, select, text
 
-from frontdesk.storage.db import Database
+from frontdesk.storage.db import SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES, Database
 from frontdesk.storage.demo import seed_demo
 from frontdesk.storage.migrate import upgrade
 from frontdesk.storage.models import Contact, Lead
@@ -21,10 +21,13 @@ async def test_migrations_create_every_table(tmp_path: Path) -> None:
         tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
         journal = (await conn.execute(text("PRAGMA journal_mode"))).scalar()
         fks = (await conn.execute(text("PRAGMA foreign_keys"))).scalar()
+        cache = (await conn.execute(text("PRAGMA cache_size"))).scalar()
+        mmap = (await conn.execute(text("PRAGMA mmap_size"))).scalar()
     await db.close()
     expected = {"accounts", "users", "memberships", "refresh_tokens", "conversations", "messages"}
     assert expected | {"contacts", "tags", "contact_tags", "leads", "alembic_version"} <= tables
     assert journal == "wal" and fks == 1
+    assert (cache, mmap) == (SQLITE_CACHE_KIB, SQLITE_MMAP_BYTES)  # every pooled connection's
 
 
 async def _snapshot(path: Path, seed: int) -> list[tuple[object, ...]]:
