@@ -3,6 +3,7 @@ itself is `crm_lists`, re-exported here)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -74,7 +75,31 @@ async def leads_for_contact(session: AsyncSession, account_id: str, contact_id: 
     return list(rows)
 
 
-async def list_leads(session: AsyncSession, account_id: str, **filters: Any) -> tuple[list[Lead], int, float]:
+@dataclass(frozen=True, slots=True)
+class LeadRow:
+    """A lead of a list page, its columns as plain values (read with Core: the ORM's entities and
+    identity map cost more than the page's query). Read-only: writes go through `crm_write`."""
+
+    id: str
+    contact_id: str | None
+    name: str
+    email: str | None
+    phone: str | None
+    company: str | None
+    status: str
+    source: str
+    value: float
+    notes: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+_LEAD_COLUMNS = [Lead.__table__.c[name] for name in LeadRow.__slots__]  # type: ignore[attr-defined]
+
+
+async def list_leads(
+    session: AsyncSession, account_id: str, **filters: Any
+) -> tuple[list[LeadRow], int, float]:
     """One page of leads, the number that match and their summed value (see `leads_page`)."""
     page, value = await leads_page(session, account_id, **filters)
     return page.items, page.total, value
@@ -144,7 +169,7 @@ async def leads_page(
     offset: int = 0,
     cursor: str | None = None,
     scope: str = "leads",
-) -> tuple[Page[Lead], float]:
+) -> tuple[Page[LeadRow], float]:
     """One page of leads (newest first, or by value when `by_value`) with the number that match
     and the cursor of the next page (of this `scope`), and the summed value of all that match.
 
@@ -179,9 +204,9 @@ async def leads_page(
             )
         ).one()
     keys = lead_keys(by_value, ascending, dialect)
-    stmt = select(Lead, *keyset.columns(keys)).where(*conds)
+    stmt = select(*_LEAD_COLUMNS, *keyset.columns(keys)).where(*conds)
     found = (await session.execute(keyset.page(stmt, keys, cursor, scope, limit, offset))).all()
-    rows = [row[0] for row in found[:limit]]
+    rows = [LeadRow(*row[: len(_LEAD_COLUMNS)]) for row in found[:limit]]
     return Page(rows, int(total or 0), keyset.next_cursor(found, keys, limit, scope)), float(value)
 
 

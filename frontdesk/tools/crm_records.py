@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from frontdesk.storage.crm import LeadRow
 from frontdesk.storage.crm_lists import ContactRow
 from frontdesk.storage.ids import iso
 from frontdesk.storage.models import Connection, Contact, Lead, Tag
@@ -65,7 +66,8 @@ def contact_public(c: Contact | ContactRow) -> dict[str, Any]:
     }
 
 
-def lead_public(lead: Lead) -> dict[str, Any]:
+def lead_public(lead: Lead | LeadRow) -> dict[str, Any]:
+    """A lead as a plain dict: an ORM `Lead` or a list page's `LeadRow` alike."""
     return {
         "id": lead.id,
         "name": lead.name,
