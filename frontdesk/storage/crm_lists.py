@@ -28,7 +28,6 @@ entries, not rows; on PostgreSQL the name and company indexes carry the name col
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -45,7 +44,6 @@ from sqlalchemy import (
     literal,
     literal_column,
     or_,
-    outerjoin,
     select,
     table,
     text,
@@ -56,6 +54,7 @@ from sqlalchemy.orm import aliased
 from frontdesk.errors import Invalid
 from frontdesk.paging import Page
 from frontdesk.storage import keyset, rollups, tag_counts
+from frontdesk.storage.contact_rows import ContactRow, load_rows
 from frontdesk.storage.models import Contact, ContactTag, Tag
 from frontdesk.storage.rollups import RecordRollup
 
@@ -156,52 +155,6 @@ def tagged_ids(tags: list[tuple[str, int]], dialect: str) -> Select[Any]:
     for other in ordered[1:]:
         stmt = stmt.join(other, other.c.contact_id == ordered[0].c.contact_id)
     return stmt
-
-
-@dataclass(frozen=True, slots=True)
-class ContactRow:
-    """A contact of a list page: its columns and its tags' names, sorted (read with two Core
-    statements; the ORM's entities, identity map and selectin load cost more than the query on a
-    page of 50). Read-only: writes go through `crm_write` on ORM `Contact`s."""
-
-    id: str
-    first_name: str
-    last_name: str
-    email: str | None
-    phone: str | None
-    company: str | None
-    position: str | None
-    status: str
-    notes: str | None
-    last_contact_date: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    tag_names: tuple[str, ...]
-
-
-_ROW_COLUMNS = [Contact.__table__.c[name] for name in ContactRow.__slots__ if name != "tag_names"]  # type: ignore[attr-defined]
-
-
-async def load_rows(session: AsyncSession, ids: list[str]) -> list[ContactRow]:
-    """The contacts `ids` in that order (ids not found are left out), with their tags: one
-    statement, a contact's row once per tag (PostgreSQL: the ids as one array parameter, so the
-    prepared statement is the same for every page size)."""
-    if not ids:
-        return []
-    if session.get_bind().dialect.name == "postgresql":
-        wanted = Contact.id == any_(literal(ids, ARRAY(String)))
-    else:
-        wanted = Contact.id.in_(ids)
-    link = outerjoin(Contact, ContactTag, ContactTag.contact_id == Contact.id).outerjoin(
-        Tag, Tag.id == ContactTag.tag_id
-    )
-    rows: dict[str, tuple[Any, ...]] = {}
-    names: defaultdict[str, list[str]] = defaultdict(list)
-    for *row, name in await session.execute(select(*_ROW_COLUMNS, Tag.name).select_from(link).where(wanted)):
-        rows[row[0]] = tuple(row)
-        if name is not None:
-            names[row[0]].append(name)
-    return [ContactRow(*rows[i], tag_names=tuple(sorted(names[i]))) for i in ids if i in rows]
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,7 +165,7 @@ class Contact(Base):
 
     @property
     def tag_names(self) -> list[str]:
-        """The names of the contact's tags, sorted (as `crm_lists.ContactRow.tag_names`)."""
+        """The names of the contact's tags, sorted (as `contact_rows.ContactRow.tag_names`)."""
         return sorted(t.name for t in self.tags)
 
 

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from frontdesk.storage.contact_rows import ContactRow
 from frontdesk.storage.crm import LeadRow
-from frontdesk.storage.crm_lists import ContactRow
 from frontdesk.storage.ids import iso
 from frontdesk.storage.models import Connection, Contact, Lead, Tag
 
