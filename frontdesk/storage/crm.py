@@ -25,8 +25,11 @@ from frontdesk.storage.tag_counts import SINGLE, TagCount
 LEAD_STATUSES = ("new", "contacted", "qualified", "converted")
 
 
-async def get_contact(session: AsyncSession, account_id: str, contact_id: str) -> Contact:
-    contact = await session.get(Contact, contact_id)
+async def get_contact(
+    session: AsyncSession, account_id: str, contact_id: str, *, reload: bool = False
+) -> Contact:
+    """The account's contact with its tags (`reload`: read again even if the session has it)."""
+    contact = await session.get(Contact, contact_id, populate_existing=reload)
     if contact is None or contact.account_id != account_id:
         raise NotFound(f"Contact {contact_id} not found")
     return contact

@@ -8,15 +8,17 @@ the account's own) and commits. After the commit it publishes the change on the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
-from frontdesk.errors import Invalid, NotFound
+from frontdesk.errors import Conflict, Invalid, NotFound
 from frontdesk.storage import audit
 from frontdesk.storage.crm import get_contact, get_lead
 from frontdesk.storage.events import contact_event_data, lead_event_data, publish
@@ -110,21 +112,51 @@ async def update_contact(
     *,
     actor: str | None = None,
 ) -> Contact:
-    """Set the given fields (None clears an optional one); `tags` replaces the tag set when given."""
+    """Set the given fields (None clears an optional one); `tags` replaces the tag set when given
+    (a collision with another request writing the same contact's tags: see `_tags_retried`)."""
     unknown = set(fields) - CONTACT_FIELDS
     if unknown:
         raise Invalid(f"Unknown contact fields: {', '.join(sorted(unknown))}")
-    contact = await get_contact(session, account_id, contact_id)
-    before = audit.snapshot(contact, set(fields)) | {"tags": [t.name for t in contact.tags]}
-    for name, value in fields.items():
-        setattr(contact, name, value)
-    if tags is not None:
-        contact.tags = await tags_by_name(session, account_id, tags)
-    contact.updated_at = utcnow()
-    after = audit.snapshot(contact, set(fields)) | {"tags": [t.name for t in contact.tags]}
-    audit.record_change(session, account_id, actor, "contact.update", ("contact", contact.id), before, after)
-    await session.commit()
-    return contact
+    names = None if tags is None else list(tags)
+
+    async def update(fresh: bool) -> Contact:
+        contact = await get_contact(session, account_id, contact_id, reload=fresh)
+        before = audit.snapshot(contact, set(fields)) | {"tags": [t.name for t in contact.tags]}
+        for name, value in fields.items():
+            setattr(contact, name, value)
+        if names is not None:
+            contact.tags = await tags_by_name(session, account_id, names)
+        contact.updated_at = utcnow()
+        after = audit.snapshot(contact, set(fields)) | {"tags": [t.name for t in contact.tags]}
+        audit.record_change(
+            session, account_id, actor, "contact.update", ("contact", contact.id), before, after
+        )
+        await session.commit()
+        return contact
+
+    return await _tags_retried(session, update)
+
+
+def _deadlock(e: DBAPIError) -> bool:
+    """PostgreSQL broke a lock cycle by failing this transaction (two requests inserting the same
+    link while each waited for the other's tag-count lock)."""
+    return "deadlock detected" in str(e.orig if e.orig is not None else e).lower()
+
+
+async def _tags_retried(session: AsyncSession, write: Callable[[bool], Awaitable[Contact]]) -> Contact:
+    """`write(fresh)` a contact's tags, once more if it collides: a contact's tags are read, then
+    written, so when another request adds the same tag to the same contact in between, this link
+    breaks the `contact_tags` key (or, removing one, finds the link already gone; or PostgreSQL
+    reports the two as a deadlock). The transaction is rolled back and `write(True)` reads the
+    tags again and applies the change once more; a second collision is a `Conflict` (409)."""
+    for attempt in range(2):
+        try:
+            return await write(attempt > 0)
+        except (IntegrityError, StaleDataError, DBAPIError) as e:
+            if isinstance(e, DBAPIError) and not isinstance(e, IntegrityError) and not _deadlock(e):
+                raise
+            await session.rollback()
+    raise Conflict("The contact's tags were changed by another request at the same time; try again")
 
 
 async def tag_contact(
@@ -136,19 +168,26 @@ async def tag_contact(
     *,
     actor: str | None = None,
 ) -> Contact:
-    """Add and remove tags on one contact. Adding a tag it has, or removing one it lacks, is a no-op."""
-    contact = await get_contact(session, account_id, contact_id)
-    drop = {n.strip().lower() for n in remove}
-    kept = [t for t in contact.tags if t.name.lower() not in drop]
-    have = {t.name.lower() for t in kept}
-    kept += [t for t in await tags_by_name(session, account_id, add) if t.name.lower() not in have]
-    before = {"tags": [t.name for t in contact.tags]}
-    contact.tags = kept
-    contact.updated_at = utcnow()
-    after = {"tags": [t.name for t in kept]}
-    audit.record_change(session, account_id, actor, "contact.update", ("contact", contact.id), before, after)
-    await session.commit()
-    return contact
+    """Add and remove tags on one contact. Adding a tag it has, or removing one it lacks, is a no-op
+    (a collision with another request tagging the same contact: see `_tags_retried`)."""
+    adding, drop = list(add), {n.strip().lower() for n in remove}
+
+    async def tag(fresh: bool) -> Contact:
+        contact = await get_contact(session, account_id, contact_id, reload=fresh)
+        kept = [t for t in contact.tags if t.name.lower() not in drop]
+        have = {t.name.lower() for t in kept}
+        kept += [t for t in await tags_by_name(session, account_id, adding) if t.name.lower() not in have]
+        before = {"tags": [t.name for t in contact.tags]}
+        contact.tags = kept
+        contact.updated_at = utcnow()
+        after = {"tags": [t.name for t in kept]}
+        audit.record_change(
+            session, account_id, actor, "contact.update", ("contact", contact.id), before, after
+        )
+        await session.commit()
+        return contact
+
+    return await _tags_retried(session, tag)
 
 
 async def _check_contact(session: AsyncSession, account_id: str, contact_id: str | None) -> None:

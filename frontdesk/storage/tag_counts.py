@@ -11,10 +11,11 @@ The contact list reads them instead of counting index ranges: a tag's size order
 two-tag filter, which otherwise merges both tags' index ranges (about 70,000 index entries for
 VIP and customer on 200,000 contacts). Three or more tags are still counted through the index.
 
-PostgreSQL: the trigger first locks the contact's row (`FOR NO KEY UPDATE`, which the foreign key
-checks' `KEY SHARE` locks do not conflict with), so two transactions that tag the same contact at
-once are applied one after the other and the later one sees the earlier one's link; without that
-lock each would miss the other's tag and the pair would never be counted. SQLite has one writer.
+PostgreSQL: the trigger first takes a transaction-long advisory lock for the account, so two
+transactions that tag the same contact at once are applied one after the other and the later one
+sees the earlier one's link (without it each would miss the other's tag and the pair would never
+be counted), and counter rows are never updated in opposite orders. Tagging within one account is
+serialised from its first link write to its commit; SQLite has one writer anyway.
 
 A bulk load (`bulk_crm`) drops the triggers for its transaction and calls `recount` for the
 account's tags once the links are in; the migration's backfill is the same recount.
@@ -94,14 +95,19 @@ def _pg_apply(changed: str, sign: str, *, updated: bool = False) -> str:
 
 
 _PG_LOCK = """
-            PERFORM 1 FROM contacts WHERE id IN (SELECT contact_id FROM {changed}) ORDER BY id
-                FOR NO KEY UPDATE;"""
+            PERFORM pg_advisory_xact_lock(hashtext('tag_counts ' || a.account_id)) FROM (
+                SELECT account_id FROM tags WHERE id IN (SELECT tag_id FROM {changed})
+                UNION SELECT account_id FROM contacts WHERE id IN (SELECT contact_id FROM {changed})
+            ) AS a ORDER BY a.account_id;"""
 
 # Statement-level: PostgreSQL fires row triggers after the whole statement, so a row trigger of a
 # statement that writes several links of one contact (a cascade from a deleted contact) would
-# see all of them or none; the transition tables hold exactly the statement's rows. The contacts
-# are locked first (in id order), so the links read after are the committed ones of any
-# transaction that tagged the same contacts at the same time.
+# see all of them or none; the transition tables hold exactly the statement's rows. First the
+# trigger takes a lock per account held to the end of the transaction (the account of the tags,
+# or of the contacts when a cascade from a deleted tag has removed it): tagging transactions of
+# one account apply their counts one after another, so the links read after the lock are the
+# committed ones of any transaction that tagged the same contact at the same time, and two
+# transactions never update the same counter rows in opposite orders (which deadlocked).
 POSTGRES_TRIGGERS = (
     f"""CREATE OR REPLACE FUNCTION tag_counts_links() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -109,7 +115,8 @@ POSTGRES_TRIGGERS = (
         ELSIF TG_OP = 'DELETE' THEN{_PG_LOCK.format(changed="old_rows")}{_pg_apply("old_rows", "-")}
         ELSE{
         _PG_LOCK.format(
-            changed="(SELECT contact_id FROM old_rows UNION SELECT contact_id FROM new_rows) AS c"
+            changed="(SELECT contact_id, tag_id FROM old_rows UNION ALL "
+            "SELECT contact_id, tag_id FROM new_rows) AS c"
         )
     }{_pg_apply("old_rows", "-", updated=True)}{_pg_apply("new_rows", "")}
         END IF;

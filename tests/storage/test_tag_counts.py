@@ -195,3 +195,29 @@ async def test_a_link_moved_to_another_tag_moves_its_counts(db: Database) -> Non
         await s.commit()
     want = await counted(db, account_id)
     assert len(want) == 3 and await kept(db, account_id) == want  # to, stay and their pair
+
+
+async def test_sessions_adding_the_same_tag_to_one_contact_at_once_all_succeed(db: Database) -> None:
+    """Each session reads the contact's tags, then writes its link; the ones that lose the race
+    to the same link read the tags again and find the tag there (not an IntegrityError)."""
+    account_id = (await new_identity(db, "Racers")).account.id
+    ids = await contacts_of(db, account_id, 3)
+
+    async def add(contact_id: str, name: str) -> None:
+        async with db.session() as s:
+            await crm_write.tag_contact(s, account_id, contact_id, add=[name])
+
+    async def replace(contact_id: str) -> None:  # a whole tag set, as PUT /api/contacts/{id}
+        async with db.session() as s:
+            await crm_write.update_contact(s, account_id, contact_id, {}, tags=["same", "third"])
+
+    for name in ("same", "again"):
+        await asyncio.gather(*(add(contact_id, name) for contact_id in ids for _ in range(4)))
+    async with db.session() as s:
+        for contact_id in ids:
+            assert (await crm.get_contact(s, account_id, contact_id)).tag_names == ["again", "same"]
+    await asyncio.gather(*(replace(contact_id) for contact_id in ids for _ in range(4)))
+    async with db.session() as s:
+        for contact_id in ids:
+            assert (await crm.get_contact(s, account_id, contact_id)).tag_names == ["same", "third"]
+    assert await kept(db, account_id) == await counted(db, account_id)
