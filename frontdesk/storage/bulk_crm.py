@@ -2,7 +2,8 @@
 fourth) into the native tables of the demo account, on the machinery of `bulk_demo` (one
 transaction, per-row triggers dropped for the load, batches through the driver, the FTS5 index fed
 in one statement on SQLite, the GIN indexes rebuilt on PostgreSQL, rollup counts added set-wise,
-the account's tag counts recounted set-wise with their triggers off).
+the account's tag counts recounted set-wise with their triggers off, and the contact list's
+version moved on once instead of per contact).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, text
 
-from frontdesk.storage import bulk_counts, tag_counts
+from frontdesk.storage import bulk_counts, contact_anchors, tag_counts
 from frontdesk.storage.bulk_counts import LoadCounts
 from frontdesk.storage.bulk_demo import CHUNK, Progress, _bulk, _Clock, _Ids, _Writer, demo_owner
 from frontdesk.storage.db import Database
@@ -44,6 +45,8 @@ async def load_contacts(
     drops = ["DROP TRIGGER IF EXISTS contacts_fts_insert"]
     async with _bulk(db, drops, ("contacts", "leads")) as (conn, driver):
         for statement in tag_counts.drop_statements(conn.dialect.name):  # recounted set-wise below
+            await conn.execute(text(statement))
+        for statement in contact_anchors.drop_statements(conn.dialect.name):  # one bump below
             await conn.execute(text(statement))
         writer = _Writer(conn, driver)
         fts = None
@@ -87,5 +90,8 @@ async def load_contacts(
         await bulk_counts.add(conn, driver, counts, account_id)
         await tag_counts.recount(conn, account_id)
         for statement in tag_counts.create_statements(conn.dialect.name):
+            await conn.execute(text(statement))
+        await contact_anchors.bump(conn, account_id)
+        for statement in contact_anchors.create_statements(conn.dialect.name):
             await conn.execute(text(statement))
     return contacts
