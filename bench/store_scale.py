@@ -143,6 +143,92 @@ SEARCH_LIKE = (
 )
 
 
+NAME_LIKE = " AND lower(first_name || ' ' || last_name) LIKE :p"
+
+
+async def _with_db(settings: Settings, fn: Callable[[Database], Awaitable[Any]]) -> Any:
+    db = Database(settings.resolved_database_url)
+    try:
+        return await fn(db)
+    finally:
+        await db.close()
+
+
+async def largest_conversation(settings: Settings, account: str) -> tuple[str, int]:
+    """The account's conversation with the most messages, and how many."""
+
+    async def go(db: Database) -> tuple[str, int]:
+        async with db.session() as s:
+            row = (
+                await s.execute(
+                    text(
+                        "SELECT id, message_count FROM conversations WHERE account_id = :a "
+                        "ORDER BY message_count DESC, id LIMIT 1"
+                    ),
+                    {"a": account},
+                )
+            ).one()
+        return str(row[0]), int(row[1])
+
+    return await _with_db(settings, go)  # type: ignore[no-any-return]
+
+
+async def store_counts(settings: Settings, account: str) -> tuple[int, int, int, int]:
+    """(messages, conversations, the longest conversation's messages, contacts) of the account."""
+
+    async def go(db: Database) -> tuple[int, int, int, int]:
+        async with db.session() as s:
+            row = (
+                await s.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM messages WHERE account_id = :a), "
+                        "(SELECT count(*) FROM conversations WHERE account_id = :a), "
+                        "(SELECT max(message_count) FROM conversations WHERE account_id = :a), "
+                        "(SELECT count(*) FROM contacts WHERE account_id = :a)"
+                    ),
+                    {"a": account},
+                )
+            ).one()
+        return int(row[0]), int(row[1]), int(row[2] or 0), int(row[3])
+
+    return await _with_db(settings, go)  # type: ignore[no-any-return]
+
+
+async def raw_history(db: Database, conversation: str) -> int:
+    """The naive history read: every message of the conversation, in order."""
+    async with db.session() as s:
+        rows = await s.execute(
+            text("SELECT role, content FROM messages WHERE conversation_id = :c ORDER BY created_at, id"),
+            {"c": conversation},
+        )
+        return len(rows.all())
+
+
+async def contacts_total(
+    settings: Settings, account: str, where: str, params: dict[str, Any]
+) -> tuple[int, list[str]]:
+    return await _with_db(settings, lambda db: raw_contacts(db, account, where, params))  # type: ignore[no-any-return]
+
+
+async def some_name(settings: Settings, account: str) -> tuple[str, str]:
+    """A contact's first and last name from the middle of the list."""
+
+    async def go(db: Database) -> tuple[str, str]:
+        async with db.session() as s:
+            row = (
+                await s.execute(
+                    text(
+                        "SELECT first_name, last_name FROM contacts WHERE account_id = :a "
+                        "ORDER BY id LIMIT 1 OFFSET 1000"
+                    ),
+                    {"a": account},
+                )
+            ).one()
+        return str(row[0]), str(row[1])
+
+    return await _with_db(settings, go)  # type: ignore[no-any-return]
+
+
 # --- running -------------------------------------------------------------------------------
 
 
@@ -176,9 +262,10 @@ async def remove_contacts(settings: Settings, ids: list[str]) -> None:
 
 
 async def prepare(
-    settings: Settings, messages: int, contacts: int
+    settings: Settings, messages: int, contacts: int, big: int
 ) -> tuple[str, str, dict[str, tuple[float, float, float]], str, int]:
-    """Migrate, load if empty; (account, user, load seconds, rare word, its matches)."""
+    """Migrate, load if empty (`messages` with one conversation of `big` among them); (account,
+    user, load seconds, rare word, its matches)."""
     db = Database(settings.resolved_database_url)
     await upgrade(db)
     loads: dict[str, tuple[float, float, float]] = {}  # what: (wall s, CPU s of this process, load)
@@ -194,10 +281,22 @@ async def prepare(
     def progress(what: str, done: int, total: int) -> None:
         print(f"\r{what}: {done:,}/{total:,}", end="", flush=True)
 
-    if have < messages:
+    big = min(big, messages // 2)
+    if have < messages:  # conversations of ~50 messages, and one of `big` (the send row's)
         started, cpu = time.perf_counter(), time.process_time()
-        await bulk_demo.load_messages(db, messages - have, max(1, (messages - have) // 50), progress=progress)
+        rest = messages - have - big
+        await bulk_demo.load_messages(db, rest, max(1, rest // 50), progress=progress)
         loads["messages"] = (time.perf_counter() - started, time.process_time() - cpu, os.getloadavg()[0])
+        print()
+    biggest = (await largest_conversation(settings, account))[1]
+    if big and biggest < big:  # (a store loaded before the big conversation: it is added)
+        started, cpu = time.perf_counter(), time.process_time()
+        await bulk_demo.load_messages(db, big, 1, seed=8, progress=progress)
+        loads[f"one conversation of {big:,} messages"] = (
+            time.perf_counter() - started,
+            time.process_time() - cpu,
+            os.getloadavg()[0],
+        )
         print()
     if have_contacts < contacts:
         started, cpu = time.perf_counter(), time.process_time()
@@ -216,7 +315,7 @@ async def prepare(
     return account, user, loads, rare, n
 
 
-GROUPS = ("search", "analytics", "sessions", "dashboard", "contacts")
+GROUPS = ("chat", "search", "analytics", "sessions", "dashboard", "contacts")
 
 
 def measure(
@@ -346,7 +445,35 @@ def measure(
             settle_anchors()
             return statistics.median(times), result
 
+        def send(message: str, conversation: str | None) -> tuple[float, Any]:
+            def call() -> Any:
+                body = {"message": message} | ({"session_id": conversation} if conversation else {})
+                r = http.post("/chat/send", json=body)
+                r.raise_for_status()
+                return r.json()
+
+            return p50(call, runs)
+
+        def group_chat() -> None:
+            biggest, size = asyncio.run(largest_conversation(settings, account))
+            new = send("hello", biggest)
+            old = base(raw_history, biggest)
+            row(f"`POST /chat/send` into a conversation of {size:,} messages", new, old,
+                bool(new[1].get("message_id")) and old[1] >= size)  # fmt: skip
+            total, _ = asyncio.run(contacts_total(settings, account, tag_filter("VIP"), {}))
+            new = send("which contacts are tagged VIP?", None)
+            old = base(raw_contacts, account, tag_filter("VIP"), {})
+            row("chat: which contacts are tagged VIP?", new, old, f"{total:,}" in str(new[1].get("message")))
+            first, last = asyncio.run(some_name(settings, account))
+            who = {"p": f"%{first} {last}%".lower()}
+            new = send(f"find the contact named {first} {last}", None)
+            old = base(raw_contacts, account, NAME_LIKE, who)
+            said = str(new[1].get("message", ""))
+            row(f"chat: find the contact named {first} {last}", new, old,
+                old[1][0] > 0 and f"{old[1][0]:,}" in said and f"{first} {last}" in said)  # fmt: skip
+
         groups = {
+            "chat": group_chat,
             "search": group_search,
             "analytics": group_analytics,
             "sessions": group_sessions,
@@ -381,6 +508,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--contacts", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--big-conversation", type=int, default=100_000, help="messages of the one long conversation"
+    )
     parser.add_argument("--database-url", help="default: SQLite in the data dir")
     parser.add_argument("--data-dir", type=Path, help="keep the store here (default: a temporary dir)")
     parser.add_argument("--no-write", action="store_true")
@@ -388,7 +518,10 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="store_scale-"))
     settings = Settings(data_dir=data_dir, database_url=args.database_url, model="offline")
-    account, user, loads, rare, _ = asyncio.run(prepare(settings, args.messages, args.contacts))
+    account, user, loads, rare, _ = asyncio.run(
+        prepare(settings, args.messages, args.contacts, args.big_conversation)
+    )
+    held = asyncio.run(store_counts(settings, account))
     only = set(args.only.split(",")) if args.only else None
     rows = measure(settings, account, user, rare, args.runs, only)
     if args.data_dir is None:
@@ -405,9 +538,9 @@ def main() -> None:
         f"### {dialect}",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores "
-        f"(load average {os.getloadavg()[0]:.1f}: the machine was shared), {args.messages:,} messages in "
-        f"{args.messages // 50:,} conversations and {args.contacts:,} CRM contacts in the demo account "
-        f"({load}). "
+        f"(load average {os.getloadavg()[0]:.1f}: the machine was shared), {held[0]:,} messages in "
+        f"{held[1]:,} conversations (the longest {held[2]:,} messages) and {held[3]:,} CRM contacts in "
+        f"the demo account ({load}). "
         f"p50 of {args.runs} HTTP requests after a warm-up; baseline: the naive query in-process (no HTTP).",
         "",
         "| route | now ms | naive baseline ms | baseline / now | same answer |",

@@ -35,6 +35,18 @@ def stored_tool_results(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _readable(call: Any) -> bool:
+    """Whether a stored tool call has the shape turns store (`stored_tool_calls`). Rows written
+    by other means (an import, an older loader) may not: their calls are left out of the model's
+    history (the answer text stays) rather than failing the next turn of the conversation."""
+    return (
+        isinstance(call, dict)
+        and isinstance(call.get("id"), str)
+        and isinstance(call.get("function"), dict)
+        and isinstance(call["function"].get("name"), str)
+    )
+
+
 def to_chat_messages(rows: list[Message]) -> list[ChatMessage]:
     """Rebuild the model's view: user, [assistant(tool calls), tool results]*, assistant(answer)."""
     out: list[ChatMessage] = []
@@ -44,8 +56,8 @@ def to_chat_messages(rows: list[Message]) -> list[ChatMessage]:
             continue
         if row.role != "assistant":
             continue
-        calls = row.tool_calls or []
-        results = {r["tool_call_id"]: r for r in row.tool_results or []}
+        calls = [c for c in row.tool_calls or [] if _readable(c)]
+        results = {r.get("tool_call_id"): r for r in row.tool_results or [] if isinstance(r, dict)}
         for iteration in sorted({c.get("iteration", 0) for c in calls}):
             batch = [c for c in calls if c.get("iteration", 0) == iteration]
             out.append(

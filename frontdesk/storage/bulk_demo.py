@@ -138,8 +138,22 @@ class _Clock:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ROLES = ("user", "assistant", "tool", "assistant", "user", "assistant")
-_CALLS = json.dumps([{"id": "call_1", "name": "search_contacts", "args": {}}])
-_RESULTS = json.dumps([{"id": "call_1", "ok": True}])
+# the shapes a turn stores (`agent.history.stored_tool_calls` / `stored_tool_results`): an
+# assistant message carries its calls and their results, so a loaded conversation's history
+# reads back as the model's messages like any other
+_CALLS = json.dumps(
+    [
+        {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "search_contacts", "arguments": "{}"},
+            "iteration": 0,
+        }
+    ]
+)
+_RESULTS = json.dumps(
+    [{"tool_call_id": "call_1", "name": "search_contacts", "is_error": False, "content": {"total": 0}}]
+)
 
 
 def _messages(
@@ -174,7 +188,7 @@ def _messages(
             rows.append(
                 (new_id("msg"), conv_id, account_id, i + 1, role,
                  picks[i] + " " + words[i] if i % 3 else picks[i],
-                 _CALLS if kind == 1 else None, _RESULTS if kind == 2 else None, dept if reply else None,
+                 _CALLS if kind == 1 else None, _RESULTS if kind in (1, 2) else None, dept if reply else None,
                  tokens_in, tokens_out, channel, None, at)
             )  # fmt: skip
             acc = buckets.get((day, hour, role))

@@ -7,11 +7,12 @@ import json
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from frontdesk.config import Settings
+from frontdesk.storage import bulk_demo
 from frontdesk.storage.db import Database
-from frontdesk.storage.models import Contact, ContactTag, Tag
+from frontdesk.storage.models import Contact, ContactTag, Message, Tag
 from tests.conftest import auth, register
 
 
@@ -187,3 +188,45 @@ def test_chat_send_sessions_and_history(client: httpx.Client) -> None:
 def test_health(client: httpx.Client) -> None:
     assert client.get("/health").json()["database"] == "connected"
     assert client.get("/chat/health").json()["status"] == "healthy"
+
+
+def test_a_turn_continues_a_bulk_loaded_conversation_and_one_with_foreign_tool_calls(
+    client: httpx.Client, server_settings: Settings
+) -> None:
+    """`frontdesk demo --messages N` conversations (assistants with tool calls and results) are
+    continued like any other; a stored tool call in a shape turns do not write (an import) is
+    left out of the model's history instead of failing the turn."""
+    tokens = register(client, "Loaded")
+    owner = (tokens["account"]["account_id"], tokens["user"]["user_id"])  # type: ignore[index]
+
+    async def load(foreign: bool) -> str:
+        db = Database(server_settings.resolved_database_url)
+        try:
+            if not foreign:
+                await bulk_demo.load_messages(db, 60, 2, owner=owner)
+            async with db.session() as s:
+                conv_id = await s.scalar(
+                    select(Message.conversation_id)
+                    .where(Message.account_id == owner[0], Message.tool_calls.is_not(None))
+                    .order_by(Message.conversation_id)
+                    .limit(1)
+                )
+                if foreign:
+                    await s.execute(
+                        update(Message)
+                        .where(Message.conversation_id == conv_id, Message.tool_calls.is_not(None))
+                        .values(
+                            tool_calls=[{"id": "x", "name": "search_contacts", "args": {}}],
+                            tool_results=[{"ok": 1}],
+                        )
+                    )
+                    await s.commit()
+            return str(conv_id)
+        finally:
+            await db.close()
+
+    for foreign in (False, True):
+        conv_id = asyncio.run(load(foreign))
+        r = client.post("/chat/send", json={"message": "hello", "session_id": conv_id}, headers=auth(tokens))
+        assert r.status_code == 200, r.text
+        assert r.json()["session_id"] == conv_id and r.json()["message_id"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, text
 
+from frontdesk.agent.history import to_chat_messages
 from frontdesk.storage import bulk_crm, bulk_demo
 from frontdesk.storage import conversations as convs
 from frontdesk.storage.db import Database
@@ -51,6 +52,15 @@ async def test_loads_count_like_the_triggers_and_stay_searchable(db: Database) -
     assert len(contents) == 850
     word = next(c.split()[-1] for c in contents if c.split()[-1] not in bulk_demo.COMMON)
     assert await search_total(db, owner[0], word) == sum(word in c.split() for c in contents) > 0
+
+    async with db.session() as s:  # assistants' tool calls read back as the model's messages
+        rows = list(
+            await s.scalars(select(Message).where(Message.account_id == owner[0]).order_by(Message.seq))
+        )
+    replayed = to_chat_messages(rows)
+    called = [m for m in replayed if m.tool_calls]
+    assert called and all(m.tool_calls[0].name == "search_contacts" for m in called)
+    assert sum(1 for m in replayed if m.role == "tool") == len(called)
 
     async with db.session() as s:  # the triggers are back: a new message is counted and found
         conv = await s.scalar(select(Conversation).where(Conversation.account_id == owner[0]).limit(1))
