@@ -305,7 +305,7 @@ async def _bulk(
                 indexes = [] if sqlite else await _drop_gin(conn, tables)
                 yield conn, driver
                 if indexes:
-                    await conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+                    await conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
                 for statement in indexes:
                     await conn.execute(text(statement))
                 for statement in rollup_triggers.create_statements(conn.dialect.name):
@@ -335,32 +335,35 @@ async def load_messages(
         if sqlite:
             await writer.mark("messages")
         pending: asyncio.Task[None] | None = None
-        convs: list[tuple[Any, ...]] = []
-        batch: list[tuple[Any, ...]] = []
         done = 0
+        generated = _messages(rng, (account_id, user_id), messages, conversations, _Clock(sqlite), counts)
 
-        async def flush() -> None:
-            # the driver writes this batch in its thread while the next one is generated here
-            nonlocal pending, convs, batch, done
+        def next_batch() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+            """The next conversations and their messages, about `CHUNK` rows (in a worker thread:
+            only one thread advances the generator at a time)."""
+            convs: list[tuple[Any, ...]] = []
+            batch: list[tuple[Any, ...]] = []
+            for conv, rows in generated:
+                convs.append(conv)
+                batch += rows
+                if len(batch) >= CHUNK:
+                    break
+            return convs, batch
+
+        while True:
+            # generated in a thread while the previous batch is written: SQLite's thread and
+            # PostgreSQL's COPY (sent by this loop, worked by the server) run beside it
+            convs, batch = await asyncio.to_thread(next_batch)
             if pending is not None:
                 await pending
+            if not convs:
+                break
             await writer.write("conversations", CONVERSATION_COLUMNS, convs)
             pending = asyncio.ensure_future(writer.write("messages", MESSAGE_COLUMNS, batch, fts))
             await asyncio.sleep(0)
             done += len(batch)
-            convs, batch = [], []
             if progress:
                 progress("messages", done, messages)
-
-        generated = _messages(rng, (account_id, user_id), messages, conversations, _Clock(sqlite), counts)
-        for conv, rows in generated:
-            convs.append(conv)
-            batch += rows
-            if len(batch) >= CHUNK:
-                await flush()
-        await flush()
-        if pending is not None:
-            await pending
         if progress:
             progress("indexing", 0, 1)
         if sqlite:
