@@ -154,44 +154,34 @@ async def _with_db(settings: Settings, fn: Callable[[Database], Awaitable[Any]])
         await db.close()
 
 
-async def largest_conversation(settings: Settings, account: str) -> tuple[str, int]:
-    """The account's conversation with the most messages, and how many."""
+async def one_row(settings: Settings, sql: str, account: str) -> tuple[Any, ...]:
+    """The one row of `sql` (`:a` bound to the account), on a connection of its own."""
 
-    async def go(db: Database) -> tuple[str, int]:
+    async def go(db: Database) -> tuple[Any, ...]:
         async with db.session() as s:
-            row = (
-                await s.execute(
-                    text(
-                        "SELECT id, message_count FROM conversations WHERE account_id = :a "
-                        "ORDER BY message_count DESC, id LIMIT 1"
-                    ),
-                    {"a": account},
-                )
-            ).one()
-        return str(row[0]), int(row[1])
+            return tuple((await s.execute(text(sql), {"a": account})).one())
 
     return await _with_db(settings, go)  # type: ignore[no-any-return]
+
+
+async def largest_conversation(settings: Settings, account: str) -> tuple[str, int]:
+    """The account's conversation with the most messages, and how many."""
+    sql = "SELECT id, message_count FROM conversations WHERE account_id = :a ORDER BY 2 DESC, id LIMIT 1"
+    conv_id, n = await one_row(settings, sql, account)
+    return str(conv_id), int(n)
 
 
 async def store_counts(settings: Settings, account: str) -> tuple[int, int, int, int]:
     """(messages, conversations, the longest conversation's messages, contacts) of the account."""
-
-    async def go(db: Database) -> tuple[int, int, int, int]:
-        async with db.session() as s:
-            row = (
-                await s.execute(
-                    text(
-                        "SELECT (SELECT count(*) FROM messages WHERE account_id = :a), "
-                        "(SELECT count(*) FROM conversations WHERE account_id = :a), "
-                        "(SELECT max(message_count) FROM conversations WHERE account_id = :a), "
-                        "(SELECT count(*) FROM contacts WHERE account_id = :a)"
-                    ),
-                    {"a": account},
-                )
-            ).one()
-        return int(row[0]), int(row[1]), int(row[2] or 0), int(row[3])
-
-    return await _with_db(settings, go)  # type: ignore[no-any-return]
+    row = await one_row(
+        settings,
+        "SELECT (SELECT count(*) FROM messages WHERE account_id = :a), "
+        "(SELECT count(*) FROM conversations WHERE account_id = :a), "
+        "(SELECT max(message_count) FROM conversations WHERE account_id = :a), "
+        "(SELECT count(*) FROM contacts WHERE account_id = :a)",
+        account,
+    )
+    return int(row[0]), int(row[1]), int(row[2] or 0), int(row[3])
 
 
 async def raw_history(db: Database, conversation: str) -> int:
@@ -212,21 +202,9 @@ async def contacts_total(
 
 async def some_name(settings: Settings, account: str) -> tuple[str, str]:
     """A contact's first and last name from the middle of the list."""
-
-    async def go(db: Database) -> tuple[str, str]:
-        async with db.session() as s:
-            row = (
-                await s.execute(
-                    text(
-                        "SELECT first_name, last_name FROM contacts WHERE account_id = :a "
-                        "ORDER BY id LIMIT 1 OFFSET 1000"
-                    ),
-                    {"a": account},
-                )
-            ).one()
-        return str(row[0]), str(row[1])
-
-    return await _with_db(settings, go)  # type: ignore[no-any-return]
+    sql = "SELECT first_name, last_name FROM contacts WHERE account_id = :a ORDER BY id LIMIT 1 OFFSET 1000"
+    first, last = await one_row(settings, sql, account)
+    return str(first), str(last)
 
 
 # --- running -------------------------------------------------------------------------------
