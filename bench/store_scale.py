@@ -287,7 +287,7 @@ async def prepare(
             await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("ANALYZE" if db.is_sqlite else "VACUUM ANALYZE"))
         await conn.commit()
-    rare = bulk_demo._rare_words(max(1000, messages // 25))[123]
+    rare = bulk_demo.rare_words(max(1000, messages // 25))[123]
     _, n = await like_search(db, account, rare)
     await db.close()
     return account, user, loads, rare, n

@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 
 from frontdesk.storage import bulk_counts, contact_anchors, tag_counts
 from frontdesk.storage.bulk_counts import LoadCounts
-from frontdesk.storage.bulk_demo import CHUNK, Progress, _bulk, _Clock, _Ids, _Writer, demo_owner
+from frontdesk.storage.bulk_demo import CHUNK, Clock, Ids, Progress, Writer, bulk_transaction, demo_owner
 from frontdesk.storage.db import Database
 from frontdesk.storage.demo import COMPANIES, FIRST, LAST, POSITIONS, TAGS
 from frontdesk.storage.models import Tag
@@ -36,19 +36,19 @@ async def load_contacts(
 ) -> int:
     """Add `contacts` CRM contacts (1-2 tags each, a lead for every fourth) to the demo account."""
     account_id, _ = owner or await demo_owner(db)
-    rng, new_id, counts = random.Random(seed), _Ids(random.Random()), LoadCounts()  # fresh id head
-    clock = _Clock(db.is_sqlite)
+    rng, new_id, counts = random.Random(seed), Ids(random.Random()), LoadCounts()  # fresh id head
+    clock = Clock(db.is_sqlite)
     now = int(datetime.now(UTC).timestamp() * 1_000_000)
     async with db.session() as s:
         tag_ids = dict((await s.execute(select(Tag.name, Tag.id).where(Tag.account_id == account_id))).all())
     names, weights = [n for n, _ in TAGS if n in tag_ids], [p for n, p in TAGS if n in tag_ids]
     drops = ["DROP TRIGGER IF EXISTS contacts_fts_insert"]
-    async with _bulk(db, drops, ("contacts", "leads")) as (conn, driver):
+    async with bulk_transaction(db, drops, ("contacts", "leads")) as (conn, driver):
         for statement in tag_counts.drop_statements(conn.dialect.name):  # recounted set-wise below
             await conn.execute(text(statement))
         for statement in contact_anchors.drop_statements(conn.dialect.name):  # one bump below
             await conn.execute(text(statement))
-        writer = _Writer(conn, driver)
+        writer = Writer(conn, driver)
         fts = None
         if db.is_sqlite:
             fts = ("contacts_fts", "(rowid, name, email, company) SELECT rowid, "

@@ -61,7 +61,7 @@ class LoadReport:
     messages: int
 
 
-def _rare_words(n: int) -> list[str]:
+def rare_words(n: int) -> list[str]:
     """`n` distinct made-up words (three or four syllables), deterministic."""
     words: list[str] = []
     for a in SYLLABLES:
@@ -97,7 +97,7 @@ async def demo_owner(db: Database, seed: int = 42) -> tuple[str, str]:
     return str(row[0]), str(row[1])
 
 
-class _Ids:
+class Ids:
     """UUID-shaped ids: a random head per load and a counter tail, so one load's rows go into the
     primary-key B-tree in order (random uuid4s would touch a random page per row)."""
 
@@ -111,7 +111,7 @@ class _Ids:
         return f"{prefix}:{self.head}{self.n:010x}"
 
 
-class _Clock:
+class Clock:
     """Integer microseconds since the epoch -> (the value the driver stores, UTC day, UTC hour).
 
     SQLite gets SQLAlchemy's text form (`YYYY-MM-DD HH:MM:SS.ffffff`), PostgreSQL a UTC datetime;
@@ -157,15 +157,15 @@ _RESULTS = json.dumps(
 
 
 def _messages(
-    rng: random.Random, owner: tuple[str, str], messages: int, conversations: int, clock: _Clock,
+    rng: random.Random, owner: tuple[str, str], messages: int, conversations: int, clock: Clock,
     counts: LoadCounts,
 ) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:  # fmt: skip
     """Per conversation: (conversation row, its message rows), oldest conversation first; adds
     what the rollup triggers would count for them to `counts`."""
     account_id, user_id = owner
-    new_id = _Ids(random.Random())  # a fresh id head per load
+    new_id = Ids(random.Random())  # a fresh id head per load
     sentences = _sentences(rng, 4000)
-    rare = _rare_words(max(1000, messages // 25))
+    rare = rare_words(max(1000, messages // 25))
     now = int(datetime.now(UTC).timestamp() * 1_000_000)
     year = 365 * 86400 * 1_000_000
     starts = sorted(now - rng.randint(3600 * 1_000_000, year) for _ in range(conversations))
@@ -216,7 +216,7 @@ CONVERSATION_COLUMNS = (
 )
 
 
-class _Writer:
+class Writer:
     """Rows into one table through the driver: `executemany` (SQLite) or `COPY` (PostgreSQL).
 
     On SQLite, `fts` names a full-text table fed by the same job from the new rows (rowid above
@@ -279,7 +279,7 @@ async def _drop_gin(conn: AsyncConnection, tables: tuple[str, ...]) -> list[str]
 
 
 @asynccontextmanager
-async def _bulk(
+async def bulk_transaction(
     db: Database, sqlite_drops: list[str], tables: tuple[str, ...]
 ) -> AsyncIterator[tuple[AsyncConnection, Any]]:
     """One connection and one transaction for a load into `tables`. The per-row rollup triggers
@@ -329,14 +329,17 @@ async def load_messages(
     account_id, user_id = owner or await demo_owner(db)
     rng, counts = random.Random(seed), LoadCounts()
     sqlite = db.is_sqlite
-    async with _bulk(db, ["DROP TRIGGER IF EXISTS messages_fts_insert"], ("messages",)) as (conn, driver):
-        writer = _Writer(conn, driver)
+    async with bulk_transaction(db, ["DROP TRIGGER IF EXISTS messages_fts_insert"], ("messages",)) as (
+        conn,
+        driver,
+    ):
+        writer = Writer(conn, driver)
         fts = ("messages_fts", "(rowid, content) SELECT rowid, content") if sqlite else None
         if sqlite:
             await writer.mark("messages")
         pending: asyncio.Task[None] | None = None
         done = 0
-        generated = _messages(rng, (account_id, user_id), messages, conversations, _Clock(sqlite), counts)
+        generated = _messages(rng, (account_id, user_id), messages, conversations, Clock(sqlite), counts)
 
         def next_batch() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
             """The next conversations and their messages, about `CHUNK` rows (in a worker thread:
