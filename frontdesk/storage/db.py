@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from frontdesk.storage import sqlite_driver, write_tx
+from frontdesk.storage import contact_anchors, sqlite_driver, write_tx
 from frontdesk.storage.events import EventBus
 
 log = logging.getLogger(__name__)
@@ -164,4 +164,5 @@ class Database:
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
+        await contact_anchors.settled()  # a contact list's anchor read under way ends first
         await self.engine.dispose()
