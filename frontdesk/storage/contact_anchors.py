@@ -42,7 +42,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, String, literal, select, text, tuple_
+from sqlalchemy import BigInteger, Select, String, case, func, literal, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.util import ClauseAdapter
@@ -136,6 +136,16 @@ def _version(account_id: str) -> Any:
         .where(ContactListVersion.account_id == account_id)
         .scalar_subquery()
     )
+
+
+def _version_seen(account_id: str, dialect: str) -> Any:
+    """The version as a page's statement sees it. PostgreSQL bumps it at commit, so a
+    transaction that has written (it has a transaction id) may see its own contact changes
+    ahead of the version: it reads -1, which matches no anchors (SQLite bumps at once)."""
+    if dialect != "postgresql":
+        return _version(account_id)
+    wrote = func.txid_current_if_assigned().is_not(None)
+    return case((wrote, literal(-1, BigInteger)), else_=_version(account_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,8 +271,9 @@ async def deep_page(
         _refresh(session, where, keys)
         return None
     _cache.move_to_end(where)
+    seen = _version_seen(account_id, session.get_bind().dialect.name)
     stmt = (
-        select(_version(account_id), *keyset.columns(keys))
+        select(seen, *keyset.columns(keys))
         .where(Contact.account_id == account_id, keyset.after(keys, anchors.keys[k - 1]))
         .order_by(*keyset.order_by(keys))
         .limit(limit + 1)
@@ -271,7 +282,7 @@ async def deep_page(
     found = (await session.execute(stmt)).all()
     # past the end no row carries the version: read alone, the anchors' version still means no
     # change committed since they were read, so the (empty) page was read from the same list
-    version = found[0][0] if found else (await session.execute(select(_version(account_id)))).scalar()
+    version = found[0][0] if found else (await session.execute(select(seen))).scalar()
     if version != anchors.version:
         _refresh(session, where, keys)
         return None

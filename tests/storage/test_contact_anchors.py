@@ -232,3 +232,23 @@ async def test_migration_creates_and_downgrade_removes(fresh: Database) -> None:
     await people(fresh, account_id, names(1, 3))
     assert await version(fresh, account_id) is not None
     await same_everywhere(fresh, account_id, 6)
+
+
+async def test_a_transaction_that_wrote_contacts_pages_its_own_list(db: Database) -> None:
+    """Before its commit a writing transaction sees its own changes; on PostgreSQL the version
+    moves only at commit, so such a transaction must not page from the anchors."""
+    account_id = (await new_identity(db, "Own")).account.id
+    await people(db, account_id, names(120, 3))
+    await same_everywhere(db, account_id, 120)  # anchors read
+    async with db.session() as s:
+        s.add_all(
+            Contact(id=new_id("contact"), account_id=account_id, first_name="Aa", last_name="Aa")
+            for _ in range(5)
+        )
+        await s.flush()  # not committed: only this transaction sees the five first contacts
+        keys = crm_lists.contact_keys("name", "asc", db.engine.dialect.name)
+        stmt = select(*keyset.columns(keys)).where(Contact.account_id == account_id)
+        want = [r[-1] for r in (await s.execute(keyset.page(stmt, keys, None, "contacts", 7, 60))).all()][:7]
+        page = await crm_lists.contacts_page(s, account_id, offset=60, limit=7)
+        assert [c.id for c in page.items] == want
+        await s.rollback()
