@@ -25,7 +25,9 @@ SQLite bumps the version in row triggers (it has one writer anyway). PostgreSQL 
 deferred constraint trigger, once per transaction (the row remembers the last writer's
 transaction id): the version row is locked only from the writer's commit processing to its
 commit, so concurrent contact writes of one account wait for each other only for that instant,
-never for a transaction's whole length.
+never for a transaction's whole length. Because of that, a transaction that has written
+(anything: it has a transaction id) pages the plain way, since it may see contact changes of its
+own that the version does not show yet.
 
 Partial by design: only the unfiltered list (no tags, text or dates) and only offsets (a cursor
 seeks already). Each process keeps its own anchors (`CACHE_SIZE` lists, least recently used out).
