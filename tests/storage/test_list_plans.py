@@ -255,13 +255,15 @@ async def walk_every_page(db: Database, account_id: str, **filters: Any) -> list
                 return got
 
 
-@pytest.mark.parametrize("plan", ["walk", "drive"])
+@pytest.mark.parametrize("plan", ["walk", "hash", "drive"])
 @pytest.mark.parametrize("thresholds", ["default", "tiny"])
 async def test_tag_filters_equal_the_naive_query_in_every_plan(
     db: Database, monkeypatch: pytest.MonkeyPatch, plan: str, thresholds: str
 ) -> None:
-    """Both page plans, with a rare tag's probes and the ids in hand (default thresholds) or the
-    merged ranges and no ids (tiny thresholds): totals exact, pages and cursors as the naive query."""
+    """Every page plan (the walk probing each tag, the walk looking the rarest tag up in its
+    hashed links, the matches driven), with a rare tag's probes and the ids in hand (default
+    thresholds) or the merged ranges and no ids (tiny thresholds): totals exact, pages and
+    cursors as the naive query."""
     account_id = await tagged_account(db)
     if thresholds == "tiny":
         monkeypatch.setattr(crm_lists, "TAG_PROBE_BELOW", 1)
@@ -300,12 +302,31 @@ async def test_tag_plan_walks_a_dense_shallow_page_and_drives_a_sparse_or_deep_o
         f = crm_lists._Filters(dialect, None, sized, None, None, None)  # (not given: counted)
         total, _ = await crm_lists._tagged(s, f)
     assert total == 10
-    assert crm_lists._tag_plan(f, total, None, 2, everyone) == "walk"  # 2 x 60 < (20 + 20) x 10
+    # PostgreSQL hashes the rarest tag's 20 links: the walk would probe 12 contacts (x 12 > 20)
+    walk = "hash" if dialect == "postgresql" else "walk"
+    assert crm_lists._tag_plan(f, total, None, 2, everyone) == walk  # 2 x 60 < (20 + 20) x 10
     assert crm_lists._tag_plan(f, total, None, 10, everyone) == "drive"  # deeper
-    assert crm_lists._tag_plan(f, total, None, 4, everyone) == "walk"  # 4 x 60 < 400
+    assert crm_lists._tag_plan(f, total, None, 4, everyone) == walk  # 4 x 60 < 400
     assert crm_lists._tag_plan(f, total, ["x"] * 10, 4, everyone) == "drive"  # ids in hand: 20 x 10
     rare = crm_lists._Filters(dialect, None, sized[:1], None, None, None)
     assert crm_lists._tag_plan(rare, 1, None, 2, everyone) == "drive"  # sparse
+
+
+def test_postgresql_hashes_the_rarest_tag_when_the_walk_would_probe_more_than_its_share() -> None:
+    """The bench store's sizes (200,000 contacts, VIP 15,371, customer 54,671, both 2,032): two
+    tags' first page walks ~4,900 contacts (hash VIP's links), VIP's alone ~650 (probe), VIP's
+    page at offset 500 ~7,200 (hash); SQLite always probes."""
+    vip, customer = ("tag:v", 15_371), ("tag:c", 54_671)
+    for dialect in ("postgresql", "sqlite"):
+        both = crm_lists._Filters(dialect, None, [vip, customer], None, None, None, 2_032)
+        alone = crm_lists._Filters(dialect, None, [vip], None, None, None, 15_371)
+        hashed = "hash" if dialect == "postgresql" else "walk"
+        assert crm_lists._tag_plan(both, 2_032, None, 51, 200_000) == hashed
+        assert crm_lists._tag_plan(alone, 15_371, None, 51, 200_000) == "walk"
+        assert crm_lists._tag_plan(alone, 15_371, None, 551, 200_000) == hashed
+        assert crm_lists._tag_plan(both, 2_032, None, 1_051, 200_000) == "drive"  # deep: find and sort
+        big = crm_lists._Filters(dialect, None, [("tag:n", 71_584)], None, None, None, 71_584)
+        assert crm_lists._tag_plan(big, 71_584, None, 5_051, 200_000) == "walk"  # past HASH_MAX: probed
 
 
 async def test_tag_counts_and_pages_read_the_tag_index(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -350,6 +371,78 @@ async def test_tag_counts_and_pages_read_the_tag_index(db: Database, monkeypatch
                 assert not re.search(r"SCAN (contacts|contact_tags)\b", plan), (sql, plan)
             else:
                 assert "Seq Scan on contact" not in plan, (sql, plan)
+
+
+async def test_two_tags_walk_the_sort_index_without_reading_their_ids(db: Database) -> None:
+    """Two tags whose pair count `tag_counts` keeps: the total is that count and a first page
+    reads no ids; it walks the name index, on PostgreSQL with the rarest tag's links hashed once
+    (a hashed SubPlan filter, not a probe per contact) and the other tag probed, with no sort."""
+    account_id = await tagged_account(db)
+    async with db.session() as s:
+        with captured(db) as seen:
+            page = await crm.contacts_page(s, account_id, tags=["a", "b"], limit=2)
+    assert (
+        page.total == 10
+        and [c.id for c in page.items] == (await naive(db, account_id, ["a", "b"], "name", "asc"))[:2]
+    )
+    reads = [
+        q for q, _ in seen if "contact_tags" in q and "tag_counts" not in q and "LEFT OUTER JOIN" not in q
+    ]
+    assert len(reads) == 1 and "ORDER BY" in reads[0], reads  # the page's query alone: no ids, no count
+    (plan,) = await explain_pages(db, seen, "contacts", ordered=True)
+    assert_index_order(db, plan, "ix_contacts_account_name", seek=False)
+    if not db.is_sqlite:
+        # (which index reads a's links and probes b is the tiny table's statistics' choice)
+        assert "Filter: (hashed SubPlan 1)" in plan and plan.count(" on contact_tags") == 2, plan
+
+
+SEARCHES = ["olsen", "first3", "co 2", "irst", "ng", "zzz"]
+
+
+async def naive_search(db: Database, account_id: str, needle: str, sort: str, order: str) -> list[str]:
+    """The ids of the naive text search: a LIKE over the name, email and company, sorted."""
+    direction = " DESC" if order == "desc" else ""
+    keys = ", ".join(k + direction for k in NAIVE_ORDER[sort])
+    where = "lower(first_name || ' ' || last_name) LIKE :p OR lower(email) LIKE :p OR lower(company) LIKE :p"
+    async with db.engine.connect() as conn:
+        rows = await conn.execute(
+            text(f"SELECT id FROM contacts WHERE account_id = :a AND ({where}) ORDER BY {keys}"),
+            {"a": account_id, "p": f"%{needle}%"},
+        )
+        return list(rows.scalars())
+
+
+async def test_text_search_counts_and_pages_in_one_statement(db: Database) -> None:
+    """A first page of a text search reads its matches once, counting them in the same statement
+    (a window over the FTS5 / trigram matches), equal to the naive LIKE at any offset, past the
+    end included (then counted apart); PostgreSQL sorts the matches instead of walking the sort
+    index (the window would make it read every contact in that order)."""
+    account_id = await tagged_account(db)
+    for needle in SEARCHES:
+        for sort, order in (("name", "asc"), ("company", "desc"), ("created_at", "desc")):
+            want = await naive_search(db, account_id, needle, sort, order)
+            async with db.session() as s:
+                for offset in (0, 3, len(want), len(want) + 5):
+                    with captured(db) as seen:
+                        page = await crm.contacts_page(
+                            s, account_id, search=needle, sort=sort, order=order, limit=4, offset=offset
+                        )
+                    assert page.total == len(want), (needle, sort, offset)
+                    assert [c.id for c in page.items] == want[offset : offset + 4], (needle, sort, offset)
+                    over = [q for q, _ in seen if "FROM contacts" in q and "LEFT OUTER JOIN" not in q]
+                    assert "OVER ()" in over[0], over
+                    assert len(over) == (2 if offset >= len(want) and offset else 1), (needle, offset, over)
+            assert await walk_every_page(db, account_id, search=needle, sort=sort, order=order) == want
+    if db.is_sqlite:
+        return
+    async with db.session() as s:
+        with captured(db) as seen:
+            await crm.contacts_page(s, account_id, search="olsen", limit=4)
+    (plan,) = await explain_pages(db, seen, "contacts", ordered=False)
+    # (which index finds a tiny account's matches is its statistics' choice; on the 200,000-contact
+    # bench store it is the trigram indexes' BitmapOr, docs/benchmarks.md)
+    assert "WindowAgg" in plan and "Seq Scan" not in plan, plan
+    assert "ix_contacts_account_name" not in plan, plan  # the matches sorted, not the index walked
 
 
 async def test_deep_offset_walks_the_name_index_alone_on_postgresql(db: Database) -> None:
