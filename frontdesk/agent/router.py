@@ -4,6 +4,7 @@ user's own department as a prior (a prior, not a cage)."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from frontdesk.agent.departments import Department
 
@@ -17,17 +18,29 @@ def _words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
-def score(text: str, dept: Department, *, prior: str | None, planned_tool: str | None) -> float:
+@lru_cache(maxsize=256)
+def _example_words(examples: tuple[str, ...]) -> frozenset[str]:
+    """The words of a department's examples (fixed while it is loaded: kept, not re-read a turn)."""
+    return frozenset().union(*(_words(e) for e in examples))
+
+
+def score(
+    text: str,
+    dept: Department,
+    *,
+    prior: str | None,
+    planned_tool: str | None,
+    words: set[str] | None = None,
+) -> float:
     """Keyword hits (2 each), example-word overlap (0.25 each), the planned tool (1) and the user's
-    own department (0.75)."""
+    own department (0.75). `words`: `text`'s words, when the caller scores several departments."""
     low = text.lower()
-    words = _words(text)
+    words = _words(text) if words is None else words
     points = 0.0
     for kw in dept.keywords:
         if (" " in kw and kw in low) or kw in words:
             points += 2.0
-    example_words = set().union(*(_words(e) for e in dept.examples)) if dept.examples else set()
-    points += 0.25 * len(words & example_words)
+    points += 0.25 * len(words & _example_words(tuple(dept.examples)))
     if planned_tool and planned_tool in dept.tools:
         points += 1.0
     if prior and dept.name == prior:
@@ -51,9 +64,10 @@ def classify(
         return owners[0].name, f"offline classifier: only {owners[0].name} has {planned_tool}"
     candidates = owners or list(departments.values())
     order = list(departments)
+    words = _words(text)
     scored = [
         (
-            score(text, d, prior=prior, planned_tool=planned_tool),
+            score(text, d, prior=prior, planned_tool=planned_tool, words=words),
             d.name == prior,
             -order.index(d.name),
             d.name,

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from frontdesk import __version__
-from frontdesk.api import errors, middleware, openapi
+from frontdesk.api import errors, heap, middleware, openapi
 from frontdesk.api.audit_origin import AuditOriginMiddleware
 from frontdesk.api.mcp_http import McpEndpoint, metadata_routes
 from frontdesk.api.routes import (
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             await app.state.services.start_background(owns_store=app.state.services.db.is_sqlite)
             async with mcp_endpoint.run(app.state.services):  # the MCP session manager's task group
+                heap.freeze_startup_heap()  # startup's objects out of the collector's walks (api/heap.py)
                 yield
         finally:
             await app.state.services.aclose()

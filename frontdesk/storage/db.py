@@ -14,6 +14,8 @@ cause (e.g. the same sequence number), so `fn` must be safe to run again from th
 `run_write_tx(fn)` is the same transaction for a synchronous `fn(tx)` over Core statements
 (`storage.write_tx`): on SQLite with `sqlite_driver`'s connections the whole transaction is one
 trip to the connection's thread; elsewhere it runs on a session like `run_write`.
+`run_read_tx(fn)` runs reads written the same way (`storage.read_tx`) in one trip, outside a
+transaction.
 """
 
 from __future__ import annotations
@@ -148,6 +150,18 @@ class Database:
                     raise
 
         return await self._retried(attempt, retry_conflicts)
+
+    async def run_read_tx(self, fn: Callable[[write_tx.Tx], T], *, one_hop: bool = True) -> T:
+        """Reads: a synchronous `fn(tx)` over Core statements (`storage.read_tx`). On SQLite
+        (`sqlite_driver`, and `one_hop`) it runs in one call on a pooled connection's thread, outside
+        any transaction and without the write lock; elsewhere on a session's connection."""
+        if not (self.one_hop and one_hop):
+            async with self.sessionmaker() as session:
+                return await session.run_sync(lambda s: fn(write_tx.SessionTx(s.connection())))
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver: sqlite_driver.OneHopConnection = raw.driver_connection  # type: ignore[assignment]
+            return await driver.transaction(write_tx.run_reads_in_one_hop, conn.dialect, fn)  # type: ignore[no-any-return]
 
     async def _retried(self, attempt: Callable[[], Awaitable[T]], retry_conflicts: bool) -> T:
         delay = 0.05

@@ -22,6 +22,10 @@ SQLAlchemy's (`DBAPIError.instance`: `IntegrityError`, `OperationalError`, ...),
 path raises them, so `Database` retries "database is locked" the same way; any exception rolls
 the transaction back.
 
+Reads go the same way (`run_reads_in_one_hop`, `Database.run_read_tx`, `storage.read_tx`): the
+statements of one read in one call on the thread, without `BEGIN`. A plan's literal values
+(`func.coalesce(x, 0)`) are sent as compiled; `bindparam("name")`s come from the parameters.
+
 Counted for benchmarks: `COUNTS` (statements, commits) of the transactions run in one hop, since
 they bypass the engine's `before_cursor_execute` / `commit` events (`bench/agent_turn.py` adds them).
 """
@@ -42,10 +46,13 @@ Processor = Callable[[Any], Any] | None
 COUNTS: dict[str, int] = {"statements": 0, "commits": 0}
 
 
+_REQUIRED = object()  # a bind parameter the caller must give (no value of its own)
+
+
 @dataclass(frozen=True, slots=True)
 class _Compiled:
     sql: str
-    binds: tuple[tuple[str, Processor], ...]  # positional order, each with its bind processor
+    binds: tuple[tuple[str, Processor, Any], ...]  # positional order: name, bind processor, own value
     results: tuple[Processor, ...]  # RETURNING / SELECT columns' result processors
 
 
@@ -68,9 +75,18 @@ class Plan:
         c: Any = self.stmt.compile(dialect=dialect, column_keys=list(self.keys) or None)
         if c.positiontup is None:
             raise ValueError("Plan needs a dialect with positional parameters (SQLite's qmark)")
-        binds = tuple((name, _bind_processor(c.binds[name].type, dialect)) for name in c.positiontup)
+        binds = tuple(
+            (name, _bind_processor(c.binds[name].type, dialect), _own_value(c.binds[name]))
+            for name in c.positiontup
+        )
         results = tuple(_result_processor(column[3], dialect) for column in getattr(c, "_result_columns", ()))
         return _Compiled(c.string, binds, results)
+
+
+def _own_value(bind: Any) -> Any:
+    """A literal's value (`func.coalesce(x, 0)`, `.having(n > 0)`): used when the parameters do not
+    name it, as SQLAlchemy does; a `bindparam("name")` without a value must be given."""
+    return _REQUIRED if bind.required else bind.effective_value
 
 
 def _bind_processor(type_: Any, dialect: Dialect) -> Processor:
@@ -100,7 +116,10 @@ class HopTx:
 
     def execute(self, plan: Plan, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         c = plan.compiled(self._dialect)
-        args = [params[name] if proc is None else proc(params[name]) for name, proc in c.binds]
+        args = []
+        for name, proc, own in c.binds:
+            value = params[name] if own is _REQUIRED else params.get(name, own)
+            args.append(value if proc is None else proc(value))
         try:
             cursor = self._conn.execute(c.sql, args)
         except sqlite3.Error as e:
@@ -144,6 +163,17 @@ def run_in_one_hop(conn: sqlite3.Connection, dialect: Dialect, fn: Callable[[Tx]
         raise
     COUNTS["commits"] += 1
     return result
+
+
+def run_reads_in_one_hop(conn: sqlite3.Connection, dialect: Dialect, fn: Callable[[Tx], T]) -> T:
+    """On the connection's thread: `fn`'s reads, outside a transaction (sqlite3 opens none for a
+    SELECT); one that a statement left open anyway is rolled back, so the connection goes back
+    to the pool as it came."""
+    try:
+        return fn(HopTx(conn, dialect))
+    finally:
+        if conn.in_transaction:
+            conn.rollback()
 
 
 def _translated(sql: str, params: Any, e: sqlite3.Error) -> DBAPIError:

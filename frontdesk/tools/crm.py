@@ -117,7 +117,7 @@ async def get_contact_detail(ctx: ToolContext, contact_id: ContactId) -> dict[st
     ctx.require("crm.read")
     async with ctx.db.session() as s:
         contact = await store.get_contact(s, ctx.principal.account_id, contact_id)
-        leads = await store.leads_for_contact(s, ctx.principal.account_id, contact_id)
+        leads = await store.contact_lead_rows(s, ctx.principal.account_id, contact_id)
     return contact_public(contact) | {"leads": [lead_public(lead) for lead in leads]}
 
 
@@ -163,24 +163,23 @@ async def list_leads(
         by_value,
         ascending and by_value,
     )
-    async with ctx.db.session() as s:
-        page, value = await store.leads_page(
-            s,
-            ctx.principal.account_id,
-            status=status,
-            source=source,
-            search=search,
-            created_from=start,
-            created_to=end,
-            min_value=min_value,
-            max_value=max_value,
-            by_value=by_value,
-            ascending=ascending,
-            limit=limit,
-            offset=offset,
-            cursor=cursor,
-            scope=scope,
-        )
+    page, value = await store.leads_page(  # its own read: one trip to SQLite's thread (`lead_reads`)
+        ctx.db,
+        ctx.principal.account_id,
+        status=status,
+        source=source,
+        search=search,
+        created_from=start,
+        created_to=end,
+        min_value=min_value,
+        max_value=max_value,
+        by_value=by_value,
+        ascending=ascending,
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        scope=scope,
+    )
     return {
         "leads": [lead_public(lead) for lead in page.items],
         "total_value": value,
@@ -192,16 +191,13 @@ async def list_leads(
 async def get_lead(ctx: ToolContext, lead_id: LeadId) -> dict[str, Any]:
     """Get one sales lead by id."""
     ctx.require("crm.read")
-    async with ctx.db.session() as s:
-        lead = await store.get_lead(s, ctx.principal.account_id, lead_id)
-    return lead_public(lead)
+    return lead_public(await store.lead_row(ctx.db, ctx.principal.account_id, lead_id))
 
 
 async def pipeline_summary(ctx: ToolContext) -> dict[str, Any]:
     """Summarise the sales pipeline: number of leads and total value per status."""
     ctx.require("crm.read")
-    async with ctx.db.session() as s:
-        by_status = await store.pipeline_by_status(s, ctx.principal.account_id)
+    by_status = await store.pipeline_by_status(ctx.db, ctx.principal.account_id)
     stages = [{"status": k, "count": n, "value": v} for k, (n, v) in by_status.items()]
     total = sum(st["count"] for st in stages)
     converted = by_status.get("converted", (0, 0.0))[0]
