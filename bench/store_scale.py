@@ -436,7 +436,7 @@ def measure(
             biggest, size = asyncio.run(largest_conversation(settings, account))
             new = send("hello", biggest)
             old = base(raw_history, biggest)
-            row(f"`POST /chat/send` into a conversation of {size:,} messages", new, old,
+            row(f"POST /chat/send into a conversation of {size:,} messages", new, old,
                 bool(new[1].get("message_id")) and old[1] >= size)  # fmt: skip
             total, _ = asyncio.run(contacts_total(settings, account, tag_filter("VIP"), {}))
             new = send("which contacts are tagged VIP?", None)
