@@ -86,8 +86,11 @@ async def same_everywhere(db: Database, account_id: str, total: int) -> int:
                         limit,
                     )
                     compared += 1
-    if total >= 3 * STEP:  # each sort's first deep page started the anchors' read; the rest use them
-        assert contact_anchors.SERVED[0] - served >= 6 * 10, contact_anchors.SERVED[0] - served
+    if total >= 3 * STEP:  # each sort's first deep page started the anchors' read; the rest use
+        # them (up to 11 of the 12 deep pages of each sort and order; at least half here: a read
+        # that finds the list moved pages the plain way, and that is allowed, the pages above
+        # are checked equal either way)
+        assert contact_anchors.SERVED[0] - served >= 6 * 6, contact_anchors.SERVED[0] - served
     return compared
 
 
