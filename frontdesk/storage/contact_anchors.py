@@ -179,7 +179,7 @@ def _anchor_chain(account_id: str, keys: keyset.Keys) -> Select[Any]:
         return [adapter.traverse(e) for e in exprs]
 
     def order(over: list[Any]) -> list[Any]:
-        return [e.desc() if desc else e.asc() for e in over]
+        return keyset.order_by([(e, desc) for e in over])
 
     start = table.alias("start")
     first = (
