@@ -31,10 +31,22 @@ entries, not rows; on PostgreSQL the name and company indexes carry the name col
 0023, so that skip is an index-only scan once the table is vacuumed) and its rows are loaded after.
 An unfiltered offset of `contact_anchors.FROM_OFFSET` or more seeks from cached sort-key anchors
 instead (`contact_anchors`: fewer than 1,000 entries skipped, whatever the depth).
+
+How it is read: every statement is built once a list shape — which filters are given and how a
+text is searched, how many tags, the sort, the tag plan — with named bind parameters
+(`write_tx.Plan`, kept in `_PLANS` while the process runs; a few thousand shapes at most), and
+the whole read (the tags sized, the count, the page, its rows) is one synchronous function over
+them (`_read`). Given the `Database` on SQLite it runs in one trip to a pooled connection's
+thread (`storage.read_tx`), without the ORM; given a session, or on PostgreSQL, on a session's
+connection through SQLAlchemy: the same statements. A page after a cursor adds the cursor's
+values to its shape's statement, so it runs through SQLAlchemy's compiled cache on a session;
+a deep unfiltered offset asks the anchors first, on a session (`contact_anchors.deep_page`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -47,24 +59,26 @@ from sqlalchemy import (
     Select,
     String,
     any_,
+    bindparam,
     func,
     intersect,
-    literal,
     literal_column,
     or_,
     select,
     table,
     text,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from frontdesk.errors import Invalid
-from frontdesk.paging import Page
-from frontdesk.storage import contact_anchors, keyset, rollups, tag_counts
+from frontdesk.paging import Page, decode_cursor
+from frontdesk.storage import contact_anchors, keyset, tag_counts
 from frontdesk.storage.contact_rows import ContactRow, load_rows
+from frontdesk.storage.db import Database
 from frontdesk.storage.models import Contact, ContactTag, Tag
+from frontdesk.storage.read_tx import Reader, dialect_name, run_reads
 from frontdesk.storage.rollups import RecordRollup
+from frontdesk.storage.write_tx import Plan, Tx
 
 CONTACT_SORTS = ("name", "company", "created_at")
 MIN_INDEXED_SEARCH = 3  # the trigram indexes answer substrings of 3+ characters; shorter: LIKE
@@ -76,6 +90,8 @@ HASH_MAX = 50_000  # PostgreSQL hashes a subquery that fits work_mem (4 MB: ~55,
 # it would rescan the links for every contact walked: larger tags are probed
 
 _FULL_NAME = func.lower(Contact.first_name + literal_column("' '") + Contact.last_name)
+_ACCOUNT = bindparam("account_id")
+Params = dict[str, Any]
 
 
 def fts5_string(value: str) -> str:
@@ -83,21 +99,29 @@ def fts5_string(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def _text_filter(dialect: str, value: str, *, company_only: bool) -> Any:
-    """Contacts whose name, email or company (or only company) contain `value`, case folded.
+def _search_kind(dialect: str, value: str | None) -> str:
+    """How a text filter is matched: "" (not given), "fts" (SQLite's trigram FTS5 table) or "like"."""
+    needle = value.strip().lower() if value else ""
+    if not needle:
+        return ""
+    return "fts" if dialect == "sqlite" and len(needle) >= MIN_INDEXED_SEARCH else "like"
+
+
+def _text_filter(kind: str, *, company_only: bool) -> Any:
+    """Contacts whose name, email or company (or only company) contain the needle, case folded:
+    `:contact_match` / `:company_match` (an FTS5 string) or `:contact_like` / `:company_like`.
 
     SQLite: the trigram FTS5 table `contacts_fts` (migration 0014) yields the rowids; PostgreSQL:
     the same LIKE over `pg_trgm` GIN indexes on these lower-cased expressions."""
-    needle = value.strip().lower()
-    if dialect == "sqlite" and len(needle) >= MIN_INDEXED_SEARCH:
-        match = ("company : " if company_only else "") + fts5_string(needle)
+    prefix = "company" if company_only else "contact"
+    if kind == "fts":
         rowids = (
             select(literal_column("rowid"))
             .select_from(table("contacts_fts"))
-            .where(text("contacts_fts MATCH :contact_match").bindparams(contact_match=match))
+            .where(text(f"contacts_fts MATCH :{prefix}_match").bindparams(bindparam(f"{prefix}_match")))
         )
         return literal_column("contacts.rowid").in_(rowids)
-    like = f"%{needle}%"
+    like = bindparam(f"{prefix}_like")
     if company_only:
         return func.lower(Contact.company).like(like)
     return or_(
@@ -105,62 +129,104 @@ def _text_filter(dialect: str, value: str, *, company_only: bool) -> Any:
     )
 
 
-async def _tag_ids(session: AsyncSession, account_id: str, tags: list[str]) -> list[str] | None:
+def _text_params(dialect: str, search: str | None, company: str | None) -> Params:
+    params: Params = {}
+    for prefix, value in (("contact", search), ("company", company)):
+        kind = _search_kind(dialect, value)
+        needle = value.strip().lower() if value else ""
+        if kind == "fts":
+            params[f"{prefix}_match"] = ("company : " if prefix == "company" else "") + fts5_string(needle)
+        elif kind:
+            params[f"{prefix}_like"] = f"%{needle}%"
+    return params
+
+
+_PLANS: dict[tuple[Any, ...], Plan] = {}
+
+
+def _plan(key: tuple[Any, ...], build: Callable[[], Any]) -> Plan:
+    """The statement of `key` (a list shape), built the first time it is asked for."""
+    found = _PLANS.get(key)
+    if found is None:
+        found = _PLANS[key] = Plan(build())
+    return found
+
+
+def _tag_ids(tx: Tx, account_id: str, tags: list[str]) -> list[str] | None:
     """The ids of the named tags (case folded), or None when one of them does not exist."""
-    wanted = {t.strip().lower() for t in tags if t.strip()}
+    wanted = sorted({t.strip().lower() for t in tags if t.strip()})
     if not wanted:
         return []
-    rows = await session.execute(
-        select(func.lower(Tag.name), Tag.id).where(
-            Tag.account_id == account_id, func.lower(Tag.name).in_(wanted)
-        )
+    plan = _plan(
+        ("tag_ids", len(wanted)),
+        lambda: select(func.lower(Tag.name), Tag.id).where(
+            Tag.account_id == _ACCOUNT,
+            func.lower(Tag.name).in_([bindparam(f"name_{i}") for i in range(len(wanted))]),
+        ),
     )
-    found = dict(rows.all())
-    return [found[t] for t in sorted(wanted)] if set(found) == wanted else None
+    found = dict(
+        tx.execute(plan, {"account_id": account_id, **{f"name_{i}": t for i, t in enumerate(wanted)}})
+    )
+    return [found[t] for t in wanted] if set(found) == set(wanted) else None
 
 
-async def _rarest_first(
-    session: AsyncSession, account_id: str, tag_ids: list[str]
+def _everyone() -> Any:
+    """The account's contacts, from the daily contact rollups (kept by triggers)."""
+    return select(func.coalesce(func.sum(RecordRollup.n), 0)).where(
+        RecordRollup.account_id == _ACCOUNT, RecordRollup.kind == "contact"
+    )
+
+
+def _rarest_first(
+    tx: Tx, account_id: str, tag_ids: list[str]
 ) -> tuple[list[tuple[str, int]], int, int | None]:
     """((tag id, contacts carrying it) rarest first, the account's contacts, how many carry every
     tag when the counts know it: one tag or two), in one statement of lookups: the tags' and the
     pair's counts kept in `tag_counts`, the account's contacts from the daily contact rollups."""
-    everyone = select(func.coalesce(func.sum(RecordRollup.n), 0)).where(
-        RecordRollup.account_id == account_id, RecordRollup.kind == "contact"
-    )
-    both = [tag_counts.pair(*tag_ids)] if len(tag_ids) == 2 else []
-    found = (
-        await session.execute(
-            select(*(tag_counts.size(t) for t in tag_ids), everyone.scalar_subquery(), *both)
-        )
-    ).one()
-    sizes, n = [int(k or 0) for k in found[: len(tag_ids)]], int(found[len(tag_ids)])
+    n = len(tag_ids)
+
+    def build() -> Any:
+        both = [tag_counts.pair(bindparam("pair_low"), bindparam("pair_high"))] if n == 2 else []
+        sizes = (tag_counts.size(bindparam(f"tag_id_{i}")) for i in range(n))
+        return select(*sizes, _everyone().scalar_subquery(), *both)
+
+    params: Params = {"account_id": account_id, **{f"tag_id_{i}": t for i, t in enumerate(tag_ids)}}
+    if n == 2:
+        params["pair_low"], params["pair_high"] = sorted(tag_ids)
+    found = tx.execute(_plan(("sizes", n), build), params)[0]
+    sizes, everyone = [int(k or 0) for k in found[:n]], int(found[n])
     ranked = sorted(zip(tag_ids, sizes, strict=True), key=lambda ts: (ts[1], ts[0]))
-    carrying = sizes[0] if len(tag_ids) == 1 else int(found[-1] or 0) if both else None
-    return ranked, n, carrying
+    carrying = sizes[0] if n == 1 else int(found[-1] or 0) if n == 2 else None
+    return ranked, everyone, carrying
+
+
+def _probing(tags: list[tuple[str, int]]) -> bool:
+    """Whether `tagged_ids` probes the rarest tag's links in the others' ranges (else merges)."""
+    return len(tags) == 1 or tags[0][1] < TAG_PROBE_BELOW
 
 
 def tagged_ids(tags: list[tuple[str, int]], dialect: str) -> Select[Any]:
-    """The ids of the contacts carrying every tag of `tags` (rarest first), one column
-    `contact_id`: a single tag's index range; with a rare first tag, its links each probed in
-    the others' `(tag_id, contact_id)` ranges; else the ranges merged in contact order, one pass
-    over each (SQLite: the ORDER BY makes the INTERSECT merge the two index walks instead of
-    building a set; PostgreSQL: ordered subqueries stay unflattened, a merge join of index-only
-    range scans)."""
-    if len(tags) == 1 or tags[0][1] < TAG_PROBE_BELOW:
+    """The ids of the contacts carrying every tag of `tags` (rarest first; their ids are the
+    parameters `:tag_0`, `:tag_1`, ... in that order), one column `contact_id`: a single tag's
+    index range; with a rare first tag, its links each probed in the others' `(tag_id,
+    contact_id)` ranges; else the ranges merged in contact order, one pass over each (SQLite: the
+    ORDER BY makes the INTERSECT merge the two index walks instead of building a set;
+    PostgreSQL: ordered subqueries stay unflattened, a merge join of index-only range scans)."""
+    ids = [bindparam(f"tag_{i}") for i in range(len(tags))]
+    if _probing(tags):
         first = aliased(ContactTag)
-        stmt = select(first.contact_id).where(first.tag_id == tags[0][0])
-        for tag_id, _ in tags[1:]:
+        stmt = select(first.contact_id).where(first.tag_id == ids[0])
+        for tag_id in ids[1:]:
             other = aliased(ContactTag)
             stmt = stmt.join(other, (other.contact_id == first.contact_id) & (other.tag_id == tag_id))
         return stmt
     if dialect == "sqlite":
-        ranges = [select(ContactTag.contact_id).where(ContactTag.tag_id == t) for t, _ in tags]
+        ranges = [select(ContactTag.contact_id).where(ContactTag.tag_id == t) for t in ids]
         both = intersect(*ranges).order_by(literal_column("contact_id")).subquery()
         return select(both.c.contact_id)
     ordered = [
         select(ContactTag.contact_id).where(ContactTag.tag_id == t).order_by(ContactTag.contact_id).subquery()
-        for t, _ in tags
+        for t in ids
     ]
     stmt = select(ordered[0].c.contact_id)
     for other in ordered[1:]:
@@ -189,63 +255,85 @@ class _Filters:
     def text(self) -> bool:
         return any(v and v.strip() for v in (self.search, self.company))
 
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        """What the statements' text depends on (not the values)."""
+        return (
+            self.dialect,
+            _search_kind(self.dialect, self.search),
+            _search_kind(self.dialect, self.company),
+            self.created_from is not None,
+            self.created_to is not None,
+            len(self.tags),
+            bool(self.tags) and _probing(self.tags),
+        )
 
-def _where(
-    stmt: Select[Any], account_id: str, f: _Filters, *, tags: str, ids: list[str] | None = None
-) -> Select[Any]:
-    """`stmt` over `contacts` narrowed to the account and the filters. `tags`: "drive" (the
-    contacts carrying them: `ids` when given, else `tagged_ids`), "walk" (inner joins probing
-    each contact; the sort index drives), "hash" (PostgreSQL: a walk that looks each contact up
-    in the rarest tag's links, hashed once, and probes the others) or "none" (the caller applies
-    them)."""
-    indexed = tags == "drive" or any(
-        v and len(v.strip()) >= MIN_INDEXED_SEARCH for v in (f.search, f.company)
-    )
-    if f.dialect == "sqlite" and indexed:  # "+": let the tag / FTS5 rowid lists drive, not the account index
-        stmt = stmt.where(literal_column("+contacts.account_id") == account_id)
+    def params(self, account_id: str) -> Params:
+        """The values of the statements' parameters."""
+        params = {"account_id": account_id, **_text_params(self.dialect, self.search, self.company)}
+        params |= {f"tag_{i}": tag_id for i, (tag_id, _) in enumerate(self.tags)}
+        if self.created_from is not None:
+            params["created_from"] = self.created_from
+        if self.created_to is not None:
+            params["created_to"] = self.created_to
+        return params
+
+
+def _where(stmt: Select[Any], f: _Filters, *, tags: str, ids: bool = False) -> Select[Any]:
+    """`stmt` over `contacts` narrowed to the account and the filters (their values are the
+    parameters of `_Filters.params`). `tags`: "drive" (the contacts carrying them: the array
+    `:ids` when `ids`, else `tagged_ids`), "walk" (inner joins probing each contact; the sort
+    index drives), "hash" (PostgreSQL: a walk that looks each contact up in the rarest tag's
+    links, hashed once, and probes the others) or "none" (the caller applies them)."""
+    search, company = _search_kind(f.dialect, f.search), _search_kind(f.dialect, f.company)
+    if f.dialect == "sqlite" and (tags == "drive" or "fts" in (search, company)):
+        # "+": let the tag / FTS5 rowid lists drive, not the account index
+        stmt = stmt.where(literal_column("+contacts.account_id") == _ACCOUNT)
     else:
-        stmt = stmt.where(Contact.account_id == account_id)
-    if f.search and f.search.strip():
-        stmt = stmt.where(_text_filter(f.dialect, f.search, company_only=False))
-    if f.company and f.company.strip():
-        stmt = stmt.where(_text_filter(f.dialect, f.company, company_only=True))
-    if f.tags and tags == "drive" and ids is not None:  # PostgreSQL: one array parameter
-        listed = Contact.id == any_(literal(ids, ARRAY(String))) if f.dialect == "postgresql" else None
-        stmt = stmt.where(listed if listed is not None else Contact.id.in_(ids))
+        stmt = stmt.where(Contact.account_id == _ACCOUNT)
+    if search:
+        stmt = stmt.where(_text_filter(search, company_only=False))
+    if company:
+        stmt = stmt.where(_text_filter(company, company_only=True))
+    tag_ids = [bindparam(f"tag_{i}") for i in range(len(f.tags))]
+    if f.tags and tags == "drive" and ids:  # PostgreSQL: one array parameter (only it reads ids)
+        stmt = stmt.where(Contact.id == any_(bindparam("ids", type_=ARRAY(String))))
     elif f.tags and tags == "drive":
         stmt = stmt.where(Contact.id.in_(tagged_ids(f.tags, f.dialect)))
     elif f.tags and tags in ("walk", "hash"):
-        probed = f.tags
+        probed = tag_ids
         if tags == "hash":  # "OR false" keeps the IN a filter: PostgreSQL pulls a bare IN up into
             # a join (a probe per contact, or a hash join, which loses the sort index's order);
             # as a filter it is a hashed SubPlan, the rarest tag's range read once
-            rarest = select(ContactTag.contact_id).where(ContactTag.tag_id == f.tags[0][0])
+            rarest = select(ContactTag.contact_id).where(ContactTag.tag_id == tag_ids[0])
             stmt = stmt.where(or_(Contact.id.in_(rarest), literal_column("false", Boolean)))
-            probed = f.tags[1:]
-        for tag_id, _ in probed:
+            probed = tag_ids[1:]
+        for tag_id in probed:
             link = aliased(ContactTag)
             stmt = stmt.join(link, (link.contact_id == Contact.id) & (link.tag_id == tag_id))
     if f.created_from:
-        stmt = stmt.where(Contact.created_at >= f.created_from)
+        stmt = stmt.where(Contact.created_at >= bindparam("created_from"))
     if f.created_to:
-        stmt = stmt.where(Contact.created_at < f.created_to)
+        stmt = stmt.where(Contact.created_at < bindparam("created_to"))
     return stmt
 
 
-async def _count(session: AsyncSession, account_id: str, f: _Filters, ids: list[str] | None = None) -> int:
+def _count(tx: Tx, params: Params, f: _Filters, ids: list[str] | None = None) -> int:
     """How many contacts match: the daily contact rollups when nothing filters, the tag index
     alone when only tags do, else a count over the filtered query (the tagged contacts' `ids`
     when in hand)."""
     if not f.others and not f.tags:
-        found = await rollups.record_totals(session, account_id, "contact", "k1")
-        return sum(n for n, _ in found.values())
+        return int(tx.execute(_plan(("everyone",), _everyone), params)[0][0])
     if not f.others:
-        return (await _tagged(session, f))[0]
-    stmt = _where(select(func.count()).select_from(Contact), account_id, f, tags="drive", ids=ids)
-    return int(await session.scalar(stmt) or 0)
+        return _tagged(tx, params, f)[0]
+    plan = _plan(
+        ("count", f.shape, ids is not None),
+        lambda: _where(select(func.count()).select_from(Contact), f, tags="drive", ids=ids is not None),
+    )
+    return int(tx.execute(plan, params | ({"ids": ids} if ids is not None else {}))[0][0] or 0)
 
 
-async def _tagged(session: AsyncSession, f: _Filters) -> tuple[int, list[str] | None]:
+def _tagged(tx: Tx, params: Params, f: _Filters) -> tuple[int, list[str] | None]:
     """(how many contacts carry every tag, on PostgreSQL their ids when at most `DRIVE_MAX`).
 
     PostgreSQL reads the ids up to one more than that (the same index ranges the count would
@@ -255,12 +343,17 @@ async def _tagged(session: AsyncSession, f: _Filters) -> tuple[int, list[str] | 
     counts (handing it thousands of ids costs more than the subquery)."""
     if f.carrying is not None and (f.carrying > DRIVE_MAX or f.dialect == "sqlite"):  # exact already
         return f.carrying, None
-    matches = tagged_ids(f.tags, f.dialect)
+    key = (f.dialect, len(f.tags), _probing(f.tags))
     if f.dialect == "postgresql":
-        ids = list(await session.scalars(matches.limit(DRIVE_MAX + 1)))
+        plan = _plan(("tagged_ids", *key), lambda: tagged_ids(f.tags, f.dialect).limit(bindparam("most")))
+        ids = [row[0] for row in tx.execute(plan, params | {"most": DRIVE_MAX + 1})]
         if len(ids) <= DRIVE_MAX:
             return len(ids), ids
-    return int(await session.scalar(select(func.count()).select_from(matches.subquery())) or 0), None
+    plan = _plan(
+        ("tagged_count", *key),
+        lambda: select(func.count()).select_from(tagged_ids(f.tags, f.dialect).subquery()),
+    )
+    return int(tx.execute(plan, params)[0][0] or 0), None
 
 
 def _tag_plan(f: _Filters, total: int, ids: list[str] | None, depth: int, everyone: int) -> str:
@@ -286,17 +379,33 @@ def _tag_plan(f: _Filters, total: int, ids: list[str] | None, depth: int, everyo
     return "hash" if hashed else "walk"
 
 
-async def search_contacts(
-    session: AsyncSession, account_id: str, **filters: Any
-) -> tuple[list[ContactRow], int]:
+async def search_contacts(where: Reader, account_id: str, **filters: Any) -> tuple[list[ContactRow], int]:
     """One page of the account's contacts that match and how many match in all (the arguments of
     `contacts_page`)."""
-    page = await contacts_page(session, account_id, **filters)
+    page = await contacts_page(where, account_id, **filters)
     return page.items, page.total
 
 
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """One contact list request, as `contacts_page` was given it."""
+
+    account_id: str
+    search: str | None
+    tags: list[str]
+    company: str | None
+    created_from: datetime | None
+    created_to: datetime | None
+    sort: str
+    order: str
+    limit: int
+    offset: int
+    cursor: str | None
+    scope: str
+
+
 async def contacts_page(
-    session: AsyncSession,
+    where: Reader,
     account_id: str,
     *,
     search: str | None = None,
@@ -314,57 +423,123 @@ async def contacts_page(
     """One page of the account's contacts that match, how many match in all, and the cursor of
     the next page (`cursor` continues after such a cursor of the same `scope`, see `paging`).
 
-    `sort` is one of `CONTACT_SORTS`; `order` is asc or desc; ties break on the id, so offset and
-    keyset paging are stable. Every filter and sort goes through an index (migrations 0014,
-    0023): tags through `contact_tags(tag_id, contact_id)` (see the module docstring), text
-    through the trigram index, sorts through `(account_id, sort keys, id)`; a page is first
-    chosen as ids, then its rows are loaded."""
-    dialect = session.get_bind().dialect.name
-    keys = contact_keys(sort, order, dialect)
-    if dialect == "postgresql" and any(v and v.strip() for v in (search, company)):
-        keys = [(_unindexed(e), d) for e, d in keys[:-1]] + keys[-1:]
-    tag_ids = await _tag_ids(session, account_id, tags or [])
+    `where`: the `Database` (a read of its own: one trip to SQLite's thread) or a caller's
+    session (its transaction). `sort` is one of `CONTACT_SORTS`; `order` is asc or desc; ties
+    break on the id, so offset and keyset paging are stable. Every filter and sort goes through
+    an index (migrations 0014, 0023): tags through `contact_tags(tag_id, contact_id)` (see the
+    module docstring), text through the trigram index, sorts through `(account_id, sort keys,
+    id)`; a page is first chosen as ids, then its rows are loaded."""
+    contact_keys(sort, order, dialect_name(where))  # an unknown sort: Invalid before any read
+    q = _Query(
+        account_id,
+        search,
+        tags or [],
+        company,
+        created_from,
+        created_to,
+        sort,
+        order,
+        limit,
+        offset,
+        cursor,
+        scope,
+    )
+    unfiltered = not any(t.strip() for t in q.tags) and not any(
+        v for v in (search and search.strip(), company and company.strip(), created_from, created_to)
+    )
+    anchored = None
+    if unfiltered and cursor is None and offset >= contact_anchors.FROM_OFFSET:
+        async with _session(where) as s:
+            keys = contact_keys(sort, order, dialect_name(where))
+            anchored = await contact_anchors.deep_page(s, account_id, keys, sort, order, limit, offset)
+    return await run_reads(where, lambda tx: _read(tx, q, anchored), one_hop=cursor is None)
+
+
+@asynccontextmanager
+async def _session(where: Reader) -> Any:
+    if isinstance(where, Database):
+        async with where.session() as s:
+            yield s
+    else:
+        yield where
+
+
+def _read(tx: Tx, q: _Query, anchored: list[Any] | None) -> Page[ContactRow]:
+    """The whole read of one page (synchronous: on SQLite's thread or a session's connection)."""
+    dialect = tx.dialect_name
+    text_given = any(v and v.strip() for v in (q.search, q.company))
+    unindexed = dialect == "postgresql" and text_given
+    tag_ids = _tag_ids(tx, q.account_id, q.tags)
     if tag_ids is None:
         return Page([], 0, None)
-    sized, everyone, carrying = (
-        ([], 0, None) if not tag_ids else await _rarest_first(session, account_id, tag_ids)
-    )
-    f = _Filters(dialect, search, sized, company, created_from, created_to, carrying)
-    if not sized and f.text and cursor is None:  # every text match is read to sort them anyway
-        # (SQLite: FTS5's rowids; PostgreSQL: the trigram bitmap, the keys made unindexed above):
-        # count them in the same pass, one read of the matches instead of two
-        stmt = _where(select(func.count().over(), *keyset.columns(keys)), account_id, f, tags="none")
-        found = (await session.execute(keyset.page(stmt, keys, None, scope, limit, offset))).all()
+    sized, everyone, carrying = ([], 0, None) if not tag_ids else _rarest_first(tx, q.account_id, tag_ids)
+    f = _Filters(dialect, q.search, sized, q.company, q.created_from, q.created_to, carrying)
+    params = f.params(q.account_id) | {"limit": q.limit + 1, "offset": q.offset}
+    if not sized and f.text and q.cursor is None:  # every text match is read to sort them anyway
+        # (SQLite: FTS5's rowids; PostgreSQL: the trigram bitmap, the keys made unindexed): count
+        # them in the same pass, one read of the matches instead of two
+        keys = _keys(q.sort, q.order, dialect, unindexed)
+        plan = _plan(
+            ("window", f.shape, q.sort, q.order, unindexed),
+            lambda: _limited(
+                _where(select(func.count().over(), *keyset.columns(keys)), f, tags="none"), keys
+            ),
+        )
+        found = tx.execute(plan, params)
         total = int(found[0][0]) if found else 0
-        if not found and offset:  # past the end: the window saw no row
-            total = await _count(session, account_id, f)
+        if not found and q.offset:  # past the end: the window saw no row
+            total = _count(tx, params, f)
+        found = [row[1:] for row in found]
     else:
         if (
             sized
             and not f.others
             and f.carrying is not None
-            and _tag_plan(f, f.carrying, None, offset + limit, everyone) in ("walk", "hash")
+            and _tag_plan(f, f.carrying, None, q.offset + q.limit, everyone) in ("walk", "hash")
         ):  # the count is known and a walk needs no ids (PostgreSQL read them)
             total, matches = f.carrying, None
         else:
-            total, matches = await _tagged(session, f) if sized else (0, None)
+            total, matches = _tagged(tx, params, f) if sized else (0, None)
         if sized and not total:
             return Page([], 0, None)
         if f.others or not sized:
-            total = await _count(session, account_id, f, matches)
-        plan = _tag_plan(f, total, matches, offset + limit, everyone) if sized else "none"
-        if plan == "drive" and dialect == "postgresql" and not f.text:  # sort the matches found
-            keys = [(_unindexed(e), d) for e, d in keys[:-1]] + keys[-1:]  # (not the planner's bet)
-        found = None
-        if not sized and not f.others and cursor is None:  # deep offsets: seek from anchors
-            found = await contact_anchors.deep_page(session, account_id, keys, sort, order, limit, offset)
+            total = _count(tx, params, f, matches)
+        plan_name = _tag_plan(f, total, matches, q.offset + q.limit, everyone) if sized else "none"
+        # PostgreSQL sorts the matches found (not the planner's bet) when they drive
+        unindexed = unindexed or (plan_name == "drive" and dialect == "postgresql")
+        keys = _keys(q.sort, q.order, dialect, unindexed)
+        found = anchored
         if found is None:
-            stmt = _where(
-                select(*keyset.columns(keys)).select_from(Contact), account_id, f, tags=plan, ids=matches
-            )
-            found = (await session.execute(keyset.page(stmt, keys, cursor, scope, limit, offset))).all()
-    rows = await load_rows(session, [row[-1] for row in found[:limit]])
-    return Page(rows, total, keyset.next_cursor(found, keys, limit, scope))
+            given = params | ({"ids": matches} if matches is not None else {})
+            found = _page(tx, f, given, q, unindexed, plan_name)
+    rows = load_rows(tx, [row[-1] for row in found[: q.limit]])
+    return Page(rows, total, keyset.next_cursor(found, keys, q.limit, q.scope))
+
+
+def _page(
+    tx: Tx, f: _Filters, params: Params, q: _Query, unindexed: bool, plan_name: str
+) -> list[tuple[Any, ...]]:
+    """The page's key values (the id last) and one row more, by the shape's statement (after a
+    cursor: with the cursor's values added)."""
+    ids = "ids" in params
+    keys = _keys(q.sort, q.order, f.dialect, unindexed)
+
+    def ordered() -> Select[Any]:
+        return _where(select(*keyset.columns(keys)).select_from(Contact), f, tags=plan_name, ids=ids)
+
+    if q.cursor:
+        kinds = tuple(expr.type.python_type for expr, _ in keys)
+        after = keyset.after(keys, decode_cursor(q.cursor, q.scope, kinds))
+        return tx.execute(Plan(_limited(ordered().where(after), keys)), params)
+    plan = _plan(
+        ("page", f.shape, q.sort, q.order, unindexed, plan_name, ids), lambda: _limited(ordered(), keys)
+    )
+    return tx.execute(plan, params)
+
+
+def _limited(stmt: Select[Any], keys: keyset.Keys) -> Select[Any]:
+    """`stmt` ordered by `keys`, `:limit` rows from `:offset`."""
+    return stmt.order_by(*keyset.order_by(keys)).limit(bindparam("limit")).offset(bindparam("offset"))
 
 
 def _unindexed(expr: Any) -> Any:
@@ -374,6 +549,15 @@ def _unindexed(expr: Any) -> Any:
     if isinstance(expr.type, DateTime):
         return func.date_trunc("microseconds", expr, type_=DateTime(timezone=True))
     return expr.concat(literal_column("''"))
+
+
+@lru_cache(maxsize=64)
+def _keys(sort: str, order: str, dialect: str, unindexed: bool) -> tuple[tuple[Any, bool], ...]:
+    """`contact_keys`, or with every key but the id `_unindexed`: built once each."""
+    keys = _contact_keys(sort, order, dialect)
+    if not unindexed:
+        return keys
+    return tuple((_unindexed(e), d) for e, d in keys[:-1]) + keys[-1:]
 
 
 def contact_keys(sort: str, order: str, dialect: str) -> list[tuple[Any, bool]]:

@@ -166,12 +166,13 @@ async def recount(conn: AsyncConnection, account_id: str | None = None) -> None:
         await conn.execute(text(statement), params)
 
 
-def size(tag_id: str) -> Any:
-    """A scalar subquery: how many contacts carry `tag_id` (NULL when none ever did)."""
+def size(tag_id: Any) -> Any:
+    """A scalar subquery: how many contacts carry `tag_id` (a value or a bind parameter; NULL
+    when none ever did)."""
     return select(TagCount.n).where(TagCount.tag_id == tag_id, TagCount.other_id == SINGLE).scalar_subquery()
 
 
-def pair(a: str, b: str) -> Any:
-    """A scalar subquery: how many contacts carry both `a` and `b` (NULL when none ever did)."""
-    low, high = sorted((a, b))
+def pair(low: Any, high: Any) -> Any:
+    """A scalar subquery: how many contacts carry both tags, `low` < `high` (values or bind
+    parameters whose values the caller orders; NULL when none ever did)."""
     return select(TagCount.n).where(TagCount.tag_id == low, TagCount.other_id == high).scalar_subquery()

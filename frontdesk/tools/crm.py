@@ -89,22 +89,21 @@ async def get_contacts(
     scope = cursor_scope(
         "contacts", ctx.principal.account_id, search, wanted, company, start, end, sort, order
     )
-    async with ctx.db.session() as s:
-        page = await store.contacts_page(
-            s,
-            ctx.principal.account_id,
-            search=search,
-            tags=tags,
-            company=company,
-            created_from=start,
-            created_to=end,
-            sort=sort,
-            order=order,
-            limit=limit,
-            offset=offset,
-            cursor=cursor,
-            scope=scope,
-        )
+    page = await store.contacts_page(
+        ctx.db,
+        ctx.principal.account_id,
+        search=search,
+        tags=tags,
+        company=company,
+        created_from=start,
+        created_to=end,
+        sort=sort,
+        order=order,
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+        scope=scope,
+    )
     return {
         "contacts": [contact_public(c) for c in page.items],
         **page_fields(page.total, limit, offset, len(page.items), has_more=page.next_cursor is not None),

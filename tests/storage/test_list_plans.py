@@ -22,6 +22,8 @@ from frontdesk.storage import conversations as convs
 from frontdesk.storage import crm, crm_lists
 from frontdesk.storage.db import Database
 from frontdesk.storage.models import Contact, ContactTag, Lead, Tag
+from frontdesk.storage.read_tx import run_reads
+from frontdesk.storage.write_tx import Tx
 from tests.conftest import new_identity
 from tests.storage.test_plans import captured, plans
 
@@ -293,14 +295,17 @@ async def test_tag_filters_equal_the_naive_query_in_every_plan(
 
 async def test_tag_plan_walks_a_dense_shallow_page_and_drives_a_sparse_or_deep_one(db: Database) -> None:
     account_id = await tagged_account(db)
-    async with db.session() as s:
-        dialect = db.engine.dialect.name
-        ids = await crm_lists._tag_ids(s, account_id, ["a", "b"])
-        sized, everyone, carrying = await crm_lists._rarest_first(s, account_id, ids or [])
-        assert [n for _, n in sized] == [20, 30] and everyone == 60  # b (every 3rd) before a
-        assert carrying == 10  # the pair's count, kept in tag_counts
+    dialect = db.engine.dialect.name
+
+    def sizes(tx: Tx) -> tuple[Any, ...]:
+        ids = crm_lists._tag_ids(tx, account_id, ["a", "b"])
+        sized, everyone, carrying = crm_lists._rarest_first(tx, account_id, ids or [])
         f = crm_lists._Filters(dialect, None, sized, None, None, None)  # (not given: counted)
-        total, _ = await crm_lists._tagged(s, f)
+        return sized, everyone, carrying, f, crm_lists._tagged(tx, f.params(account_id), f)[0]
+
+    sized, everyone, carrying, f, total = await run_reads(db, sizes)
+    assert [n for _, n in sized] == [20, 30] and everyone == 60  # b (every 3rd) before a
+    assert carrying == 10  # the pair's count, kept in tag_counts
     assert total == 10
     # PostgreSQL hashes the rarest tag's 20 links: the walk would probe 12 contacts (x 12 > 20)
     walk = "hash" if dialect == "postgresql" else "walk"
