@@ -1,17 +1,21 @@
 """`frontdesk admin grant|revoke` run as a real subprocess against the server's store: an operator is
-an admin in the account they are in (their role there notwithstanding), at once and with the token
-they hold; revoked, they are not."""
+an admin in the account they are in (their role there notwithstanding), with the token they hold,
+as soon as the server sees the change; revoked, they are not. A change written by another process
+reaches the server within `identity_cache.TTL_SECONDS` (the store's answer for a token is kept
+that long), so the checks after the CLI wait that long at most."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
 import uuid
 
 import httpx
 
 from frontdesk.config import Settings
+from frontdesk.storage.identity_cache import TTL_SECONDS
 from tests.conftest import auth, register
 
 
@@ -27,6 +31,15 @@ def frontdesk(args: list[str], settings: Settings) -> subprocess.CompletedProces
     )
 
 
+def status_once_seen(client: httpx.Client, path: str, headers: dict[str, str], want: int) -> int:
+    """The status of `GET path`, asked again until it is `want` or the change written by another
+    process must have reached the server (`TTL_SECONDS` and a margin)."""
+    deadline = time.monotonic() + TTL_SECONDS + 1.0
+    while (found := client.get(path, headers=headers).status_code) != want and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
+
+
 def test_an_operator_is_an_admin_until_revoked(client: httpx.Client, server_settings: Settings) -> None:
     owner = auth(register(client, "Boss"))
     email = f"ops-{uuid.uuid4().hex[:8]}@example.com"
@@ -38,14 +51,14 @@ def test_an_operator_is_an_admin_until_revoked(client: httpx.Client, server_sett
     granted = frontdesk(["admin", "grant", "--email", email], server_settings)
     assert granted.returncode == 0, granted.stderr
     assert "now an operator" in granted.stderr
-    assert client.get("/admin/users", headers=viewer).status_code == 200
+    assert status_once_seen(client, "/admin/users", viewer, 200) == 200
     assert (
         client.get("/admin/audit", params={"action": "operator.grant"}, headers=viewer).json()["total"] == 1
     )
 
     revoked = frontdesk(["admin", "revoke", "--email", email], server_settings)
     assert revoked.returncode == 0, revoked.stderr
-    assert client.get("/admin/users", headers=viewer).status_code == 403
+    assert status_once_seen(client, "/admin/users", viewer, 403) == 403
     unknown = frontdesk(["admin", "grant", "--email", "nobody@example.com"], server_settings)
     assert unknown.returncode == 2 and "No user" in unknown.stderr
 
@@ -64,6 +77,7 @@ def test_an_operator_lists_accounts_and_enters_one_visibly(
 
     granted = frontdesk(["admin", "grant", "--email", str(ops_tokens["email"])], server_settings)
     assert granted.returncode == 0, granted.stderr
+    assert status_once_seen(client, "/admin/accounts", ops, 200) == 200
     listed = client.get("/admin/accounts", params={"limit": 500}, headers=ops).json()
     row = next(a for a in listed["accounts"] if a["account_id"] == shop)
     assert row["member_count"] == 1 and row["is_member"] is False and listed["total"] >= 2
