@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from frontdesk.storage import contact_anchors, sqlite_driver, write_tx
 from frontdesk.storage.events import EventBus
+from frontdesk.storage.hop_pool import HopPool
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -93,6 +94,7 @@ class Database:
             self.engine, expire_on_commit=False, info={"events": self.events}
         )
         self._write_lock = asyncio.Lock()
+        self._hops = HopPool(self.engine)  # the one-trip work's connections (SQLite)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -139,10 +141,8 @@ class Database:
             return await self.run_write(on_session, retry_conflicts=retry_conflicts)
 
         async def attempt() -> T:
-            async with self._write_lock, self.engine.connect() as conn:
-                raw = await conn.get_raw_connection()
-                driver: sqlite_driver.OneHopConnection = raw.driver_connection  # type: ignore[assignment]
-                call = asyncio.ensure_future(driver.transaction(write_tx.run_in_one_hop, conn.dialect, fn))
+            async with self._write_lock, self._hops.connection() as (dialect, driver):
+                call = asyncio.ensure_future(driver.transaction(write_tx.run_in_one_hop, dialect, fn))
                 try:
                     return await asyncio.shield(call)  # type: ignore[no-any-return]
                 except asyncio.CancelledError:
@@ -158,10 +158,8 @@ class Database:
         if not (self.one_hop and one_hop):
             async with self.sessionmaker() as session:
                 return await session.run_sync(lambda s: fn(write_tx.SessionTx(s.connection())))
-        async with self.engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            driver: sqlite_driver.OneHopConnection = raw.driver_connection  # type: ignore[assignment]
-            return await driver.transaction(write_tx.run_reads_in_one_hop, conn.dialect, fn)  # type: ignore[no-any-return]
+        async with self._hops.connection() as (dialect, driver):
+            return await driver.transaction(write_tx.run_reads_in_one_hop, dialect, fn)  # type: ignore[no-any-return]
 
     async def _retried(self, attempt: Callable[[], Awaitable[T]], retry_conflicts: bool) -> T:
         delay = 0.05
@@ -179,4 +177,5 @@ class Database:
 
     async def close(self) -> None:
         await contact_anchors.settled()  # a contact list's anchor read under way ends first
+        await self._hops.aclose()
         await self.engine.dispose()
