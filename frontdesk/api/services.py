@@ -90,6 +90,7 @@ async def start_services(settings: Settings) -> Services:
         if demo is not None:  # a fresh demo also gets its lake, so the data explorer has data
             report = await sync_account(db, settings, demo.account_id)
             log.info("synced the demo account into the lake: %d objects", len(report.synced))
+    await db.start_checkpoints()  # SQLite: the WAL copied back off the turns' commits
     registry = default_registry()
     external = ExternalServers(settings.mcp_servers, timeout=settings.mcp_connect_timeout_seconds)
     await external.start(registry)  # their tools join the registry; failing servers are skipped

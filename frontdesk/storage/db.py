@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from frontdesk.storage import contact_anchors, sqlite_driver, write_tx
 from frontdesk.storage.events import EventBus
 from frontdesk.storage.hop_pool import HopPool
+from frontdesk.storage.wal_checkpoints import WalCheckpoints
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,6 +58,8 @@ def is_busy(exc: BaseException) -> bool:
 # (docs/benchmarks.md, store_scale notes).
 SQLITE_CACHE_KIB = -16_384  # negative: KiB (16 MiB a connection, allocated as pages are used)
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+WAL_AUTOCHECKPOINT_PAGES = 4_000  # a commit checkpoints past this (16 MB); the server's store is
+# checkpointed in the background well before (`wal_checkpoints`), other processes at this size
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -67,6 +70,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
     cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 
@@ -95,6 +99,8 @@ class Database:
         )
         self._write_lock = asyncio.Lock()
         self._hops = HopPool(self.engine)  # the one-trip work's connections (SQLite)
+        self._path = parsed.database if self.is_sqlite and parsed.database != ":memory:" else None
+        self.checkpoints: WalCheckpoints | None = None
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -175,7 +181,17 @@ class Database:
                 delay = min(delay * 2, 1.0)
         raise AssertionError("unreachable")
 
+    async def start_checkpoints(self) -> None:
+        """Take SQLite's WAL checkpoints in the background from now on (`storage.wal_checkpoints`:
+        the server's store); nothing on other stores or when already started."""
+        if self._path and self.checkpoints is None:
+            self.checkpoints = WalCheckpoints(self._path)
+            await self.checkpoints.start()
+
     async def close(self) -> None:
         await contact_anchors.settled()  # a contact list's anchor read under way ends first
+        if self.checkpoints is not None:
+            await self.checkpoints.aclose()
+            self.checkpoints = None
         await self._hops.aclose()
         await self.engine.dispose()
