@@ -42,7 +42,7 @@ from frontdesk.agent import graph
 # LANGGRAPH_DEFAULT_RECURSION_LIMIT says otherwise), read from LangGraph itself.
 RECURSION_LIMIT = int(DEFAULT_RECURSION_LIMIT)
 END = "__end__"
-_DONE = object()  # the queue's mark: the node returned (or failed)
+_DONE = object()  # the inbox's mark: the node returned (or failed)
 _NODES: dict[str, Callable[..., Any]] = {
     "route": graph.route,
     "agent": graph.agent,
@@ -79,8 +79,35 @@ def apply(state: dict[str, Any], update: dict[str, Any] | None) -> dict[str, Any
     return merged
 
 
-def _finished(events: asyncio.Queue[Any], _: asyncio.Task[Any]) -> None:
-    events.put_nowait(_DONE)
+class _Inbox:
+    """What a running node wrote (its custom events, then `_DONE`), taken in batches: all that was
+    written since the last take. Why not an `asyncio.Queue`: a model streams dozens of chunks a
+    turn, often faster than they are read, and a queue spends a put and a get on each."""
+
+    __slots__ = ("_items", "_waiter")
+
+    def __init__(self) -> None:
+        self._items: list[Any] = []
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put(self, item: Any) -> None:
+        self._items.append(item)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def take(self) -> list[Any]:
+        while not self._items:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        items, self._items = self._items, []
+        return items
+
+
+def _finished(events: _Inbox, _: asyncio.Task[Any]) -> None:
+    events.put(_DONE)
 
 
 def _retrieve(task: asyncio.Task[Any]) -> None:
@@ -122,13 +149,18 @@ class PlainGraph:
                 raise GraphRecursionError(
                     f"Recursion limit of {self.recursion_limit} reached without hitting a stop condition."
                 )
-            events: asyncio.Queue[Any] = asyncio.Queue()
-            runtime = Runtime(context=context, stream_writer=events.put_nowait)
+            events = _Inbox()
+            runtime = Runtime(context=context, stream_writer=events.put)
             task = asyncio.ensure_future(_NODES[node](state, runtime))
             task.add_done_callback(partial(_finished, events))
             try:
-                while (event := await events.get()) is not _DONE:
-                    yield "custom", event
+                done = False
+                while not done:
+                    for event in await events.take():
+                        if event is _DONE:
+                            done = True  # the last item written: the node's done callback put it
+                            break
+                        yield "custom", event
             finally:
                 if not task.done():  # the caller stopped reading or was cancelled
                     task.add_done_callback(_retrieve)

@@ -69,7 +69,7 @@ class LiveTurn:
     status: str = "running"
     task: asyncio.Task[None] | None = None
     stop_reason: str | None = None  # "cancelled" (explicit) or "interrupted" (shutdown)
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _changed: asyncio.Event | None = None  # made by the first follower that waits, set by the next event
     _closed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def append(self, event: AgentEvent) -> None:
@@ -89,8 +89,11 @@ class LiveTurn:
         return self.events[-1] if self.events else None
 
     def _wake(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
+        """Wake the followers waiting for a new event. Most turns have none (`POST /chat/send`
+        waits only for the outcome), so an `Event` is made only when one waits, not per event."""
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
 
     async def follow(self, after: int) -> AsyncIterator[tuple[int, AgentEvent]]:
         async for batch in self.batches(after):
@@ -109,6 +112,8 @@ class LiveTurn:
                 continue
             if self.finished:
                 return
+            if self._changed is None:
+                self._changed = asyncio.Event()
             await self._changed.wait()
 
     @property

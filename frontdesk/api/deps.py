@@ -110,8 +110,16 @@ async def auth_rate_limit(ip: ClientIp, services: ServicesDep) -> None:
     await services.auth_limiter.ahit(f"auth:{ip}")
 
 
-async def chat_rate_limit(principal: CurrentPrincipal, services: ServicesDep) -> None:
+async def chat_rate_limit(principal: CurrentPrincipal, services: ServicesDep) -> Principal:
+    """Count the request against the caller's chat turns (429 past the limit); return the caller.
+    A route that needs the principal too takes `ChatPrincipal`: one dependency instead of this
+    one beside `CurrentPrincipal` (FastAPI walks every dependency's sub-tree on each request,
+    cached or not, which was a dozen walks on `POST /chat/send`)."""
     await services.chat_limiter.ahit(chat_key(principal.user_id))
+    return principal
+
+
+ChatPrincipal = Annotated[Principal, Depends(chat_rate_limit)]
 
 
 async def websocket_identity(ws: WebSocket, services: Services, missing: str) -> Identity | None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from frontdesk.agent.events import Failed
-from frontdesk.api.deps import CurrentPrincipal, ServicesDep, chat_rate_limit
+from frontdesk.api.deps import ChatPrincipal, CurrentPrincipal, ServicesDep
 from frontdesk.api.openapi import errors
 from frontdesk.api.routes.chat import Cursor, conversation_page
 from frontdesk.api.schemas.chat import Cleared, HistoryOut, SendOut, SessionList
@@ -26,13 +26,8 @@ class SendIn(BaseModel):
     session_id: str | None = Field(default=None, max_length=128)
 
 
-@router.post(
-    "/send",
-    dependencies=[Depends(chat_rate_limit)],
-    response_model=SendOut,
-    responses=errors(400, 401, 404, 409, 413, 422, 429, 502, 504),
-)
-async def send(body: SendIn, principal: CurrentPrincipal, services: ServicesDep, response: Response) -> Any:
+@router.post("/send", response_model=SendOut, responses=errors(400, 401, 404, 409, 413, 422, 429, 502, 504))
+async def send(body: SendIn, principal: ChatPrincipal, services: ServicesDep, response: Response) -> Any:
     """One full turn answered as JSON. Omit `session_id` to start a new conversation.
 
     The turn's id comes back as `turn_id` and in `X-Turn-Id`. The turn belongs to the server: a
