@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from frontdesk.storage import contact_anchors, sqlite_driver, write_tx
 from frontdesk.storage.events import EventBus
+from frontdesk.storage.group_commit import GroupCommit
 from frontdesk.storage.hop_pool import HopPool
 from frontdesk.storage.wal_checkpoints import WalCheckpoints
 
@@ -99,6 +100,7 @@ class Database:
         )
         self._write_lock = asyncio.Lock()
         self._hops = HopPool(self.engine)  # the one-trip work's connections (SQLite)
+        self._group = GroupCommit(self._write_lock, self._hops)  # `run_write_tx` on SQLite
         self._path = parsed.database if self.is_sqlite and parsed.database != ":memory:" else None
         self.checkpoints: WalCheckpoints | None = None
 
@@ -137,7 +139,8 @@ class Database:
     async def run_write_tx(self, fn: Callable[[write_tx.Tx], T], *, retry_conflicts: bool = False) -> T:
         """`run_write` for a synchronous `fn(tx)` over Core statements (`storage.write_tx`): on
         SQLite (`sqlite_driver`) `BEGIN IMMEDIATE`, `fn` and `COMMIT` run in one call on the
-        connection's thread, under the process's write lock; elsewhere `fn` runs on a session's
+        connection's thread, under the process's write lock (with the others that queued for it
+        meanwhile, each in a savepoint: `storage.group_commit`); elsewhere `fn` runs on a session's
         connection (`AsyncSession.run_sync`). Retried as `run_write` is."""
         if not self.one_hop:
 
@@ -146,16 +149,7 @@ class Database:
 
             return await self.run_write(on_session, retry_conflicts=retry_conflicts)
 
-        async def attempt() -> T:
-            async with self._write_lock, self._hops.connection() as (dialect, driver):
-                call = asyncio.ensure_future(driver.transaction(write_tx.run_in_one_hop, dialect, fn))
-                try:
-                    return await asyncio.shield(call)  # type: ignore[no-any-return]
-                except asyncio.CancelledError:
-                    await asyncio.wait({call})  # the thread finishes it: keep the lock till then
-                    raise
-
-        return await self._retried(attempt, retry_conflicts)
+        return await self._retried(lambda: self._group.run(fn), retry_conflicts)  # type: ignore[no-any-return]
 
     async def run_read_tx(self, fn: Callable[[write_tx.Tx], T], *, one_hop: bool = True) -> T:
         """Reads: a synchronous `fn(tx)` over Core statements (`storage.read_tx`). On SQLite

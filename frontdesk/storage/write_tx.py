@@ -147,13 +147,45 @@ class SessionTx:
 
 def run_in_one_hop(conn: sqlite3.Connection, dialect: Dialect, fn: Callable[[Tx], T]) -> T:
     """On the connection's thread: `BEGIN IMMEDIATE`, `fn`, `COMMIT` (`ROLLBACK` if anything fails)."""
+    return _immediate(conn, lambda: fn(HopTx(conn, dialect)))
+
+
+def run_batch_in_one_hop(
+    conn: sqlite3.Connection, dialect: Dialect, fns: Sequence[Callable[[Tx], Any]]
+) -> list[tuple[bool, Any]]:
+    """On the connection's thread: `fns` in one transaction, each inside a savepoint of its own
+    (`storage.group_commit`); `(True, result)` or `(False, its exception)` for each, after the
+    `COMMIT`. One function runs as `run_in_one_hop` runs it. A failure of the transaction itself
+    (`BEGIN`, `COMMIT`, or a savepoint that cannot be rolled back) rolls everything back and
+    raises."""
+    if len(fns) == 1:
+        return [(True, run_in_one_hop(conn, dialect, fns[0]))]
+
+    def each() -> list[tuple[bool, Any]]:
+        outcomes: list[tuple[bool, Any]] = []
+        for i, fn in enumerate(fns):
+            conn.execute(f"SAVEPOINT write_{i}")
+            try:
+                outcomes.append((True, fn(HopTx(conn, dialect))))
+            except Exception as e:  # this function's own failure: only its writes go
+                conn.execute(f"ROLLBACK TO write_{i}")
+                outcomes.append((False, e))
+            conn.execute(f"RELEASE write_{i}")
+        return outcomes
+
+    return _immediate(conn, each)
+
+
+def _immediate(conn: sqlite3.Connection, body: Callable[[], T]) -> T:
+    """`body()` inside `BEGIN IMMEDIATE` ... `COMMIT`, rolled back if anything fails (sqlite3's
+    errors raised as SQLAlchemy's)."""
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as e:
         raise _translated("BEGIN IMMEDIATE", (), e) from e
     COUNTS["statements"] += 1
     try:
-        result = fn(HopTx(conn, dialect))
+        result = body()
         conn.commit()
     except BaseException as e:
         if conn.in_transaction:

@@ -1,0 +1,92 @@
+"""One-trip write transactions that arrive together committed together (SQLite).
+
+    result = await group.run(fn)     # `Database.run_write_tx` on the embedded store
+
+Why: on SQLite every write of the process takes one lock in turn (`Database._write_lock`). Under
+load the write transactions of many turns queue for it, and each one costs a trip to the
+connection's thread, a `BEGIN IMMEDIATE`, a `COMMIT` (its pages appended to the WAL) and a wake-up
+of the waiting task before the lock passes on. Here the functions that queue while a write runs
+are taken together by whichever writer holds the lock next: one trip, one transaction, each
+function inside a savepoint of its own, one commit. Alone (the usual case without load) a
+function runs exactly as before: `BEGIN IMMEDIATE`, the function, `COMMIT`.
+
+What a caller sees does not change:
+- its result or its own exception: a function that fails is rolled back to its savepoint alone
+  (the others of the batch commit), and its exception reaches its caller;
+- success only once the commit is done; if the batch as a whole fails (the `BEGIN` or the
+  `COMMIT`, e.g. another process holds SQLite's lock past the busy timeout) every caller of it
+  gets that error, and `Database` retries each one as before;
+- functions of one batch run in the order they arrived, each seeing the writes before it, as
+  they would back to back;
+- a caller cancelled while it waits for the lock leaves the queue (its function never runs); one
+  cancelled while its function is in a batch waits for the batch to end, as a cancelled write on
+  the thread always did (the function may have been committed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from frontdesk.storage import write_tx
+from frontdesk.storage.hop_pool import HopPool
+
+Fn = Callable[[write_tx.Tx], Any]
+
+
+class GroupCommit:
+    def __init__(self, lock: asyncio.Lock, hops: HopPool) -> None:
+        self._lock = lock
+        self._hops = hops
+        self._pending: list[tuple[Fn, asyncio.Future[Any]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.batches = 0  # transactions committed (tests, benchmarks)
+
+    async def run(self, fn: Fn) -> Any:
+        """`fn(tx)` in a write transaction, committed (alone or with others queued beside it)."""
+        done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        entry = (fn, done)
+        self._pending.append(entry)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write(), name="group-commit")
+        try:
+            return await asyncio.shield(done)
+        except asyncio.CancelledError:
+            if entry in self._pending:  # not taken into a batch yet: it never runs
+                self._pending.remove(entry)
+            elif not done.done():
+                await asyncio.wait({done})  # in a batch: it ends first, its outcome not undone
+            raise
+
+    async def _write(self) -> None:
+        try:
+            while self._pending:
+                async with self._lock, self._hops.connection() as (dialect, driver):
+                    batch, self._pending = self._pending, []  # all that queued for the lock
+                    await self._commit(driver, dialect, batch)
+        finally:  # (the task cancelled at shutdown: nobody is left waiting forever)
+            for _, done in self._pending:
+                if not done.done():
+                    done.set_exception(asyncio.CancelledError())
+            self._pending = []
+
+    async def _commit(self, driver: Any, dialect: Any, batch: list[tuple[Fn, asyncio.Future[Any]]]) -> None:
+        fns = [fn for fn, _ in batch]
+        try:
+            outcomes = await driver.transaction(write_tx.run_batch_in_one_hop, dialect, fns)
+        except BaseException as e:  # the transaction as a whole: every caller hears of it
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(e if isinstance(e, Exception) else asyncio.CancelledError())
+            if not isinstance(e, Exception):
+                raise
+            return
+        self.batches += 1
+        for (_, done), (ok, value) in zip(batch, outcomes, strict=True):
+            if done.done():
+                continue
+            if ok:
+                done.set_result(value)
+            else:
+                done.set_exception(value)
