@@ -41,8 +41,9 @@ async def get_identity(services: ServicesDep, credentials: BearerCredentials) ->
 
 async def identity_from_bearer(services: Services, token: str) -> Identity:
     """Who a bearer credential is: an API key (`fdk_…`) or a JWT access token (not logged out).
-    A token's signature and expiry are checked on every request; the store's answer for it is
-    kept for a second (`storage.identity_cache`: a logout in this process refuses it at once)."""
+    A token's expiry is checked on every request, its signature the first time this process
+    sees it (`security.decode_access_token`); the store's answer for it is kept for a second
+    (`storage.identity_cache`: a logout in this process refuses it at once)."""
     if looks_like_api_key(token):
         async with services.db.session() as s:
             identity = await identity_for_api_key(s, token)

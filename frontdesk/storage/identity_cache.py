@@ -3,8 +3,9 @@ spend a session and a SQL statement (users + membership + account + deny-list) o
 
     identity = await access_identity(db, claims)   # claims: decode_access_token(...) of this request
 
-The token's signature and expiry are still checked on every request (by the caller, before this);
-what is cached is the store's answer for that token (`accounts.identity_for_access_token`), by
+The token's expiry is still checked on every request, and its signature the first time this
+process sees the token string (by the caller, before this: `security.decode_access_token`);
+what is cached here is the store's answer for that token (`accounts.identity_for_access_token`), by
 its claims (`sub`, `acc`, `jti`, `ep`). Refusals are never cached.
 
 How it stays true (`storage.read_cache`):
