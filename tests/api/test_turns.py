@@ -165,7 +165,10 @@ def test_soak_32_users_20_seconds(base_url: str, client: httpx.Client) -> None:
             i += 1
 
     async def run() -> None:
-        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        # idle connections expire here before uvicorn closes them (its keep-alive timeout is 5 s,
+        # httpx's default expiry too): a POST sent on a connection the server is closing at that
+        # moment fails with a ReadError that says nothing about the server
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2.0)
         async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as ac:
             deadline = time.monotonic() + 20
             await asyncio.gather(*(user_loop(ac, h, deadline) for h in users))
