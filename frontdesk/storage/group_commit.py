@@ -6,9 +6,10 @@ Why: on SQLite every write of the process takes one lock in turn (`Database._wri
 load the write transactions of many turns queue for it, and each one costs a trip to the
 connection's thread, a `BEGIN IMMEDIATE`, a `COMMIT` (its pages appended to the WAL) and a wake-up
 of the waiting task before the lock passes on. Here the functions that queue while a write runs
-are taken together by whichever writer holds the lock next: one trip, one transaction, each
-function inside a savepoint of its own, one commit. Alone (the usual case without load) a
-function runs exactly as before: `BEGIN IMMEDIATE`, the function, `COMMIT`.
+are taken together by a writer task once the lock is free: one trip, one transaction, each
+function inside a savepoint of its own, one commit. Alone (the usual case without load: nothing
+writing, the lock free) a function runs in its caller's own task exactly as before: `BEGIN
+IMMEDIATE`, the function, `COMMIT`; what queues behind it is written by the writer task after it.
 
 What a caller sees does not change:
 - its result or its own exception: a function that fails is rolled back to its savepoint alone
@@ -40,16 +41,19 @@ class GroupCommit:
         self._lock = lock
         self._hops = hops
         self._pending: list[tuple[Fn, asyncio.Future[Any]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._busy = False  # a write runs: in its caller's task (alone) or in the writer task
+        self._writer: asyncio.Task[None] | None = None  # (held: the loop keeps tasks weakly)
         self.batches = 0  # transactions committed (tests, benchmarks)
 
     async def run(self, fn: Fn) -> Any:
         """`fn(tx)` in a write transaction, committed (alone or with others queued beside it)."""
+        if not self._busy and not self._lock.locked():
+            return await self._alone(fn)
         done: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         entry = (fn, done)
         self._pending.append(entry)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write(), name="group-commit")
+        if not self._busy:
+            self._start_writer()
         try:
             return await asyncio.shield(done)
         except asyncio.CancelledError:
@@ -59,6 +63,29 @@ class GroupCommit:
                 await asyncio.wait({done})  # in a batch: it ends first, its outcome not undone
             raise
 
+    async def _alone(self, fn: Fn) -> Any:
+        """Nothing else writing: `fn` in the caller's own task (no writer task, no hand-over);
+        what queues meanwhile is written by the writer task after it."""
+        self._busy = True
+        try:
+            async with self._lock, self._hops.connection() as (dialect, driver):
+                call = asyncio.ensure_future(driver.transaction(write_tx.run_in_one_hop, dialect, fn))
+                try:
+                    result = await asyncio.shield(call)
+                except asyncio.CancelledError:
+                    await asyncio.wait({call})  # the thread finishes it: keep the lock till then
+                    raise
+            self.batches += 1
+            return result
+        finally:
+            self._busy = False
+            if self._pending:
+                self._start_writer()
+
+    def _start_writer(self) -> None:
+        self._busy = True
+        self._writer = asyncio.create_task(self._write(), name="group-commit")
+
     async def _write(self) -> None:
         try:
             while self._pending:
@@ -66,6 +93,7 @@ class GroupCommit:
                     batch, self._pending = self._pending, []  # all that queued for the lock
                     await self._commit(driver, dialect, batch)
         finally:  # (the task cancelled at shutdown: nobody is left waiting forever)
+            self._busy = False
             for _, done in self._pending:
                 if not done.done():
                     done.set_exception(asyncio.CancelledError())

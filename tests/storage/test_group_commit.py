@@ -109,3 +109,17 @@ async def test_a_writer_cancelled_in_its_batch_waits_for_the_commit(store: Datab
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await store.run_read_tx(lambda tx: tx.execute(ROWS, {})) == [(9,)]  # it was committed
+
+
+async def test_writes_that_queue_behind_a_lone_write_commit_together_after_it(store: Database) -> None:
+    def slow(tx: Tx) -> int:
+        time.sleep(0.1)  # (on the connection's thread)
+        tx.execute(INSERT, {"k": 100, "v": 1})
+        return 100
+
+    before = store._group.batches
+    first = asyncio.create_task(store.run_write_tx(slow))  # nothing else writing: alone
+    await asyncio.sleep(0.03)
+    rest = [asyncio.create_task(store.run_write_tx(insert(k))) for k in range(6)]
+    assert await first == 100 and await asyncio.gather(*rest) == list(range(6))
+    assert store._group.batches - before == 2  # the lone one, then the six in one transaction
