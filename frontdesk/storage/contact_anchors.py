@@ -169,7 +169,7 @@ def _anchor_chain(account_id: str, keys: keyset.Keys) -> Select[Any]:
     next one the `STEP`th entry after the previous (the index sought to the previous key, then
     `STEP - 1` entries skipped), so the index is walked once with no per-row work, where a
     `row_number()` window over the list cost SQLite 1.8 s on 200,000 contacts. Keys all run one
-    way (`crm_lists.contact_keys`), so "after" is one row-value comparison."""
+    way (`contact_list.contact_keys`), so "after" is one row-value comparison."""
     table = Contact.__table__
     exprs = [getattr(e, "__clause_element__", lambda e=e: e)() for e, _ in keys]  # ORM -> table columns
     desc = keys[0][1]

@@ -1,5 +1,5 @@
 """The native CRM store: contacts, tags and leads, always filtered by account (the contact list
-itself is `crm_lists`, the lead list and the pipeline `lead_reads`, re-exported here)."""
+itself is `contact_list` over `crm_lists`, the lead list and the pipeline `lead_reads`, re-exported here)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import NotFound
-from frontdesk.storage.crm_lists import CONTACT_SORTS as CONTACT_SORTS  # the contact list, re-exported
-from frontdesk.storage.crm_lists import contact_keys as contact_keys
-from frontdesk.storage.crm_lists import contacts_page as contacts_page
-from frontdesk.storage.crm_lists import search_contacts as search_contacts
+from frontdesk.storage.contact_list import CONTACT_SORTS as CONTACT_SORTS  # the contact list, re-exported
+from frontdesk.storage.contact_list import contact_keys as contact_keys
+from frontdesk.storage.contact_list import contacts_page as contacts_page
+from frontdesk.storage.contact_list import search_contacts as search_contacts
 from frontdesk.storage.lead_reads import LEAD_STATUSES as LEAD_STATUSES  # the lead list, re-exported
 from frontdesk.storage.lead_reads import LeadRow as LeadRow
 from frontdesk.storage.lead_reads import contact_lead_rows as contact_lead_rows

@@ -10,13 +10,13 @@ count from the rollups), then, rarest first:
   `(tag_id, contact_id)` index ranges; several broad tags: their ranges merged in contact order
   (SQLite: an ordered INTERSECT; PostgreSQL: a merge join of the ordered ranges), one pass over
   each range instead of a probe per link. On PostgreSQL the ids themselves are read when there
-  are at most `DRIVE_MAX` (see `_tagged`), unless the total is known and the page is walked;
+  are at most `DRIVE_MAX` (see `tagged`), unless the total is known and the page is walked;
 - the page: either the sort index walked with each contact probed for the tags (rarest first, as
   inner joins on the link table: `(contact_id, tag_id)` is unique, so a join never repeats a
-  contact), or the matching contacts looked up and sorted; `_tag_plan` picks the one that reads
+  contact), or the matching contacts looked up and sorted; `tag_plan` picks the one that reads
   fewer index entries for this page (a dense match and a shallow page: walk; a sparse match or a
   deep page: find and sort). On PostgreSQL, where a probe costs more, a long walk hashes the
-  rarest tag's links once and looks each contact up in them ("hash", see `_tag_plan`).
+  rarest tag's links once and looks each contact up in them ("hash", see `tag_plan`).
 
 What stays: a walked page of two broad tags that few contacts carry together passes many
 contacts (VIP and customer on 200,000 contacts: about 5,000 for a first page; SQLite probes both
@@ -32,30 +32,19 @@ entries, not rows; on PostgreSQL the name and company indexes carry the name col
 An unfiltered offset of `contact_anchors.FROM_OFFSET` or more seeks from cached sort-key anchors
 instead (`contact_anchors`: fewer than 1,000 entries skipped, whatever the depth).
 
-How it is read: every statement is built once a list shape — which filters are given and how a
-text is searched, how many tags, the sort, the tag plan — with named bind parameters
-(`write_tx.Plan`, kept in `_PLANS` while the process runs; a few thousand shapes at most), and
-the whole read (the tags sized, the count, the page, its rows) is one synchronous function over
-them (`_read`). Given the `Database` on SQLite it runs in one trip to a pooled connection's
-thread (`storage.read_tx`), without the ORM; given a session, or on PostgreSQL, on a session's
-connection through SQLAlchemy: the same statements. A page after a cursor adds the cursor's
-values to its shape's statement, so it runs through SQLAlchemy's compiled cache on a session;
-a deep unfiltered offset asks the anchors first, on a session (`contact_anchors.deep_page`).
+The whole read of a page, over these statements: `storage/contact_list.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     ARRAY,
     Boolean,
-    DateTime,
     Select,
     String,
     any_,
@@ -70,17 +59,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from frontdesk.errors import Invalid
-from frontdesk.paging import Page, decode_cursor
-from frontdesk.storage import contact_anchors, keyset, tag_counts
-from frontdesk.storage.contact_rows import ContactRow, load_rows
-from frontdesk.storage.db import Database
+from frontdesk.storage import tag_counts
 from frontdesk.storage.models import Contact, ContactTag, Tag
-from frontdesk.storage.read_tx import Reader, dialect_name, run_reads
 from frontdesk.storage.rollups import RecordRollup
 from frontdesk.storage.write_tx import Plan, Tx
 
-CONTACT_SORTS = ("name", "company", "created_at")
 MIN_INDEXED_SEARCH = 3  # the trigram indexes answer substrings of 3+ characters; shorter: LIKE
 TAG_PROBE_BELOW = 5_000  # a tag with fewer contacts than this drives the count of several tags
 TAG_DRIVES_BELOW = 2_000  # with other filters too: fewer tagged contacts drive the page query
@@ -144,7 +127,7 @@ def _text_params(dialect: str, search: str | None, company: str | None) -> Param
 _PLANS: dict[tuple[Any, ...], Plan] = {}
 
 
-def _plan(key: tuple[Any, ...], build: Callable[[], Any]) -> Plan:
+def plan_of(key: tuple[Any, ...], build: Callable[[], Any]) -> Plan:
     """The statement of `key` (a list shape), built the first time it is asked for."""
     found = _PLANS.get(key)
     if found is None:
@@ -152,12 +135,12 @@ def _plan(key: tuple[Any, ...], build: Callable[[], Any]) -> Plan:
     return found
 
 
-def _tag_ids(tx: Tx, account_id: str, tags: list[str]) -> list[str] | None:
+def tag_ids(tx: Tx, account_id: str, tags: list[str]) -> list[str] | None:
     """The ids of the named tags (case folded), or None when one of them does not exist."""
     wanted = sorted({t.strip().lower() for t in tags if t.strip()})
     if not wanted:
         return []
-    plan = _plan(
+    plan = plan_of(
         ("tag_ids", len(wanted)),
         lambda: select(func.lower(Tag.name), Tag.id).where(
             Tag.account_id == _ACCOUNT,
@@ -177,7 +160,7 @@ def _everyone() -> Any:
     )
 
 
-def _rarest_first(
+def rarest_first(
     tx: Tx, account_id: str, tag_ids: list[str]
 ) -> tuple[list[tuple[str, int]], int, int | None]:
     """((tag id, contacts carrying it) rarest first, the account's contacts, how many carry every
@@ -193,7 +176,7 @@ def _rarest_first(
     params: Params = {"account_id": account_id, **{f"tag_id_{i}": t for i, t in enumerate(tag_ids)}}
     if n == 2:
         params["pair_low"], params["pair_high"] = sorted(tag_ids)
-    found = tx.execute(_plan(("sizes", n), build), params)[0]
+    found = tx.execute(plan_of(("sizes", n), build), params)[0]
     sizes, everyone = [int(k or 0) for k in found[:n]], int(found[n])
     ranked = sorted(zip(tag_ids, sizes, strict=True), key=lambda ts: (ts[1], ts[0]))
     carrying = sizes[0] if n == 1 else int(found[-1] or 0) if n == 2 else None
@@ -235,7 +218,7 @@ def tagged_ids(tags: list[tuple[str, int]], dialect: str) -> Select[Any]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Filters:
+class Filters:
     """The contact list's filters, resolved (tag names to ids, rarest first)."""
 
     dialect: str
@@ -279,9 +262,9 @@ class _Filters:
         return params
 
 
-def _where(stmt: Select[Any], f: _Filters, *, tags: str, ids: bool = False) -> Select[Any]:
+def filtered(stmt: Select[Any], f: Filters, *, tags: str, ids: bool = False) -> Select[Any]:
     """`stmt` over `contacts` narrowed to the account and the filters (their values are the
-    parameters of `_Filters.params`). `tags`: "drive" (the contacts carrying them: the array
+    parameters of `Filters.params`). `tags`: "drive" (the contacts carrying them: the array
     `:ids` when `ids`, else `tagged_ids`), "walk" (inner joins probing each contact; the sort
     index drives), "hash" (PostgreSQL: a walk that looks each contact up in the rarest tag's
     links, hashed once, and probes the others) or "none" (the caller applies them)."""
@@ -318,22 +301,22 @@ def _where(stmt: Select[Any], f: _Filters, *, tags: str, ids: bool = False) -> S
     return stmt
 
 
-def _count(tx: Tx, params: Params, f: _Filters, ids: list[str] | None = None) -> int:
+def count_matches(tx: Tx, params: Params, f: Filters, ids: list[str] | None = None) -> int:
     """How many contacts match: the daily contact rollups when nothing filters, the tag index
     alone when only tags do, else a count over the filtered query (the tagged contacts' `ids`
     when in hand)."""
     if not f.others and not f.tags:
-        return int(tx.execute(_plan(("everyone",), _everyone), params)[0][0])
+        return int(tx.execute(plan_of(("everyone",), _everyone), params)[0][0])
     if not f.others:
-        return _tagged(tx, params, f)[0]
-    plan = _plan(
+        return tagged(tx, params, f)[0]
+    plan = plan_of(
         ("count", f.shape, ids is not None),
-        lambda: _where(select(func.count()).select_from(Contact), f, tags="drive", ids=ids is not None),
+        lambda: filtered(select(func.count()).select_from(Contact), f, tags="drive", ids=ids is not None),
     )
     return int(tx.execute(plan, params | ({"ids": ids} if ids is not None else {}))[0][0] or 0)
 
 
-def _tagged(tx: Tx, params: Params, f: _Filters) -> tuple[int, list[str] | None]:
+def tagged(tx: Tx, params: Params, f: Filters) -> tuple[int, list[str] | None]:
     """(how many contacts carry every tag, on PostgreSQL their ids when at most `DRIVE_MAX`).
 
     PostgreSQL reads the ids up to one more than that (the same index ranges the count would
@@ -345,18 +328,18 @@ def _tagged(tx: Tx, params: Params, f: _Filters) -> tuple[int, list[str] | None]
         return f.carrying, None
     key = (f.dialect, len(f.tags), _probing(f.tags))
     if f.dialect == "postgresql":
-        plan = _plan(("tagged_ids", *key), lambda: tagged_ids(f.tags, f.dialect).limit(bindparam("most")))
+        plan = plan_of(("tagged_ids", *key), lambda: tagged_ids(f.tags, f.dialect).limit(bindparam("most")))
         ids = [row[0] for row in tx.execute(plan, params | {"most": DRIVE_MAX + 1})]
         if len(ids) <= DRIVE_MAX:
             return len(ids), ids
-    plan = _plan(
+    plan = plan_of(
         ("tagged_count", *key),
         lambda: select(func.count()).select_from(tagged_ids(f.tags, f.dialect).subquery()),
     )
     return int(tx.execute(plan, params)[0][0] or 0), None
 
 
-def _tag_plan(f: _Filters, total: int, ids: list[str] | None, depth: int, everyone: int) -> str:
+def tag_plan(f: Filters, total: int, ids: list[str] | None, depth: int, everyone: int) -> str:
     """ "walk", "hash" or "drive" for a page `depth` entries deep (offset + limit) of `total`
     matches.
 
@@ -377,207 +360,3 @@ def _tag_plan(f: _Filters, total: int, ids: list[str] | None, depth: int, everyo
     rarest = f.tags[0][1]
     hashed = f.dialect == "postgresql" and walked * HASH_PROBE_COST > rarest and rarest <= HASH_MAX
     return "hash" if hashed else "walk"
-
-
-async def search_contacts(where: Reader, account_id: str, **filters: Any) -> tuple[list[ContactRow], int]:
-    """One page of the account's contacts that match and how many match in all (the arguments of
-    `contacts_page`)."""
-    page = await contacts_page(where, account_id, **filters)
-    return page.items, page.total
-
-
-@dataclass(frozen=True, slots=True)
-class _Query:
-    """One contact list request, as `contacts_page` was given it."""
-
-    account_id: str
-    search: str | None
-    tags: list[str]
-    company: str | None
-    created_from: datetime | None
-    created_to: datetime | None
-    sort: str
-    order: str
-    limit: int
-    offset: int
-    cursor: str | None
-    scope: str
-
-
-async def contacts_page(
-    where: Reader,
-    account_id: str,
-    *,
-    search: str | None = None,
-    tags: list[str] | None = None,
-    company: str | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    sort: str = "name",
-    order: str = "asc",
-    limit: int = 50,
-    offset: int = 0,
-    cursor: str | None = None,
-    scope: str = "contacts",
-) -> Page[ContactRow]:
-    """One page of the account's contacts that match, how many match in all, and the cursor of
-    the next page (`cursor` continues after such a cursor of the same `scope`, see `paging`).
-
-    `where`: the `Database` (a read of its own: one trip to SQLite's thread) or a caller's
-    session (its transaction). `sort` is one of `CONTACT_SORTS`; `order` is asc or desc; ties
-    break on the id, so offset and keyset paging are stable. Every filter and sort goes through
-    an index (migrations 0014, 0023): tags through `contact_tags(tag_id, contact_id)` (see the
-    module docstring), text through the trigram index, sorts through `(account_id, sort keys,
-    id)`; a page is first chosen as ids, then its rows are loaded."""
-    contact_keys(sort, order, dialect_name(where))  # an unknown sort: Invalid before any read
-    q = _Query(
-        account_id,
-        search,
-        tags or [],
-        company,
-        created_from,
-        created_to,
-        sort,
-        order,
-        limit,
-        offset,
-        cursor,
-        scope,
-    )
-    unfiltered = not any(t.strip() for t in q.tags) and not any(
-        v for v in (search and search.strip(), company and company.strip(), created_from, created_to)
-    )
-    anchored = None
-    if unfiltered and cursor is None and offset >= contact_anchors.FROM_OFFSET:
-        async with _session(where) as s:
-            keys = contact_keys(sort, order, dialect_name(where))
-            anchored = await contact_anchors.deep_page(s, account_id, keys, sort, order, limit, offset)
-    return await run_reads(where, lambda tx: _read(tx, q, anchored), one_hop=cursor is None)
-
-
-@asynccontextmanager
-async def _session(where: Reader) -> Any:
-    if isinstance(where, Database):
-        async with where.session() as s:
-            yield s
-    else:
-        yield where
-
-
-def _read(tx: Tx, q: _Query, anchored: list[Any] | None) -> Page[ContactRow]:
-    """The whole read of one page (synchronous: on SQLite's thread or a session's connection)."""
-    dialect = tx.dialect_name
-    text_given = any(v and v.strip() for v in (q.search, q.company))
-    unindexed = dialect == "postgresql" and text_given
-    tag_ids = _tag_ids(tx, q.account_id, q.tags)
-    if tag_ids is None:
-        return Page([], 0, None)
-    sized, everyone, carrying = ([], 0, None) if not tag_ids else _rarest_first(tx, q.account_id, tag_ids)
-    f = _Filters(dialect, q.search, sized, q.company, q.created_from, q.created_to, carrying)
-    params = f.params(q.account_id) | {"limit": q.limit + 1, "offset": q.offset}
-    if not sized and f.text and q.cursor is None:  # every text match is read to sort them anyway
-        # (SQLite: FTS5's rowids; PostgreSQL: the trigram bitmap, the keys made unindexed): count
-        # them in the same pass, one read of the matches instead of two
-        keys = _keys(q.sort, q.order, dialect, unindexed)
-        plan = _plan(
-            ("window", f.shape, q.sort, q.order, unindexed),
-            lambda: _limited(
-                _where(select(func.count().over(), *keyset.columns(keys)), f, tags="none"), keys
-            ),
-        )
-        found = tx.execute(plan, params)
-        total = int(found[0][0]) if found else 0
-        if not found and q.offset:  # past the end: the window saw no row
-            total = _count(tx, params, f)
-        found = [row[1:] for row in found]
-    else:
-        if (
-            sized
-            and not f.others
-            and f.carrying is not None
-            and _tag_plan(f, f.carrying, None, q.offset + q.limit, everyone) in ("walk", "hash")
-        ):  # the count is known and a walk needs no ids (PostgreSQL read them)
-            total, matches = f.carrying, None
-        else:
-            total, matches = _tagged(tx, params, f) if sized else (0, None)
-        if sized and not total:
-            return Page([], 0, None)
-        if f.others or not sized:
-            total = _count(tx, params, f, matches)
-        plan_name = _tag_plan(f, total, matches, q.offset + q.limit, everyone) if sized else "none"
-        # PostgreSQL sorts the matches found (not the planner's bet) when they drive
-        unindexed = unindexed or (plan_name == "drive" and dialect == "postgresql")
-        keys = _keys(q.sort, q.order, dialect, unindexed)
-        found = anchored
-        if found is None:
-            given = params | ({"ids": matches} if matches is not None else {})
-            found = _page(tx, f, given, q, unindexed, plan_name)
-    rows = load_rows(tx, [row[-1] for row in found[: q.limit]])
-    return Page(rows, total, keyset.next_cursor(found, keys, q.limit, q.scope))
-
-
-def _page(
-    tx: Tx, f: _Filters, params: Params, q: _Query, unindexed: bool, plan_name: str
-) -> list[tuple[Any, ...]]:
-    """The page's key values (the id last) and one row more, by the shape's statement (after a
-    cursor: with the cursor's values added)."""
-    ids = "ids" in params
-    keys = _keys(q.sort, q.order, f.dialect, unindexed)
-
-    def ordered() -> Select[Any]:
-        return _where(select(*keyset.columns(keys)).select_from(Contact), f, tags=plan_name, ids=ids)
-
-    if q.cursor:
-        kinds = tuple(expr.type.python_type for expr, _ in keys)
-        after = keyset.after(keys, decode_cursor(q.cursor, q.scope, kinds))
-        return tx.execute(Plan(_limited(ordered().where(after), keys)), params)
-    plan = _plan(
-        ("page", f.shape, q.sort, q.order, unindexed, plan_name, ids), lambda: _limited(ordered(), keys)
-    )
-    return tx.execute(plan, params)
-
-
-def _limited(stmt: Select[Any], keys: keyset.Keys) -> Select[Any]:
-    """`stmt` ordered by `keys`, `:limit` rows from `:offset`."""
-    return stmt.order_by(*keyset.order_by(keys)).limit(bindparam("limit")).offset(bindparam("offset"))
-
-
-def _unindexed(expr: Any) -> Any:
-    """`expr` in the same order but no sort index's: on PostgreSQL a text search then finds its
-    matches through the trigram indexes and sorts them, instead of walking the whole sort index
-    and testing every contact (the planner's bet when it underestimates how rare a match is)."""
-    if isinstance(expr.type, DateTime):
-        return func.date_trunc("microseconds", expr, type_=DateTime(timezone=True))
-    return expr.concat(literal_column("''"))
-
-
-@lru_cache(maxsize=64)
-def _keys(sort: str, order: str, dialect: str, unindexed: bool) -> tuple[tuple[Any, bool], ...]:
-    """`contact_keys`, or with every key but the id `_unindexed`: built once each."""
-    keys = _contact_keys(sort, order, dialect)
-    if not unindexed:
-        return keys
-    return tuple((_unindexed(e), d) for e, d in keys[:-1]) + keys[-1:]
-
-
-def contact_keys(sort: str, order: str, dialect: str) -> list[tuple[Any, bool]]:
-    """The sort keys of the contact list, `(expression, descending)`, ending with the id (the
-    columns of the matching `ix_contacts_account_*` index after `account_id`)."""
-    if sort not in CONTACT_SORTS or order not in ("asc", "desc"):
-        raise Invalid(f"Unknown contact sort {sort!r} {order!r}")
-    return list(_contact_keys(sort, order, dialect))
-
-
-@lru_cache(maxsize=32)
-def _contact_keys(sort: str, order: str, dialect: str) -> tuple[tuple[Any, bool], ...]:
-    """`contact_keys`, built once per sort (SQL expressions are immutable; building them again
-    on every request cost more than the page's query)."""
-    exprs: list[Any] = {  # (typed: a cursor's values are checked against the key types)
-        "name": [func.lower(Contact.last_name, type_=String), func.lower(Contact.first_name, type_=String)],
-        "company": [
-            func.lower(func.coalesce(Contact.company, literal_column("''")), type_=String),
-            func.lower(Contact.last_name, type_=String),
-        ],
-        "created_at": [keyset.sortable(Contact.created_at, dialect)],
-    }[sort]
-    return tuple((e, order == "desc") for e in [*exprs, Contact.id])

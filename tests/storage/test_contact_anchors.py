@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select, text, update
 
-from frontdesk.storage import bulk_crm, contact_anchors, crm_lists, crm_write, keyset
+from frontdesk.storage import bulk_crm, contact_anchors, contact_list, crm_write, keyset
 from frontdesk.storage.db import Database
 from frontdesk.storage.ids import new_id
 from frontdesk.storage.migrate import downgrade, upgrade
@@ -39,7 +39,7 @@ def small_steps(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 async def plain(db: Database, account_id: str, sort: str, order: str, offset: int, limit: int) -> list[str]:
     """The page's ids by the plain OFFSET query (what the list did before the anchors)."""
     async with db.session() as s:
-        keys = crm_lists.contact_keys(sort, order, db.engine.dialect.name)
+        keys = contact_list.contact_keys(sort, order, db.engine.dialect.name)
         stmt = select(*keyset.columns(keys)).where(Contact.account_id == account_id)
         rows = (await s.execute(keyset.page(stmt, keys, None, "contacts", limit, offset))).all()
     return [r[-1] for r in rows[:limit]]
@@ -47,7 +47,7 @@ async def plain(db: Database, account_id: str, sort: str, order: str, offset: in
 
 async def listed(db: Database, account_id: str, sort: str, order: str, offset: int, limit: int) -> list[str]:
     async with db.session() as s:
-        page = await crm_lists.contacts_page(
+        page = await contact_list.contacts_page(
             s, account_id, sort=sort, order=order, offset=offset, limit=limit
         )
     return [c.id for c in page.items]
@@ -65,7 +65,7 @@ async def same_everywhere(db: Database, account_id: str, total: int) -> int:
     plain query's page, and the deep ones are served from anchors; returns how many pages were
     compared."""
     compared, served = 0, contact_anchors.SERVED[0]
-    for sort in crm_lists.CONTACT_SORTS:
+    for sort in contact_list.CONTACT_SORTS:
         for order in ("asc", "desc"):
             for offset in (
                 0,
@@ -197,7 +197,7 @@ async def test_the_anchored_page_seeks_the_sort_index(db: Database) -> None:
     """The page read from an anchor starts with a seek in the account's sort index (no sort
     step, no scan of the table)."""
     account_id = (await new_identity(db, "Planned")).account.id
-    keys = crm_lists.contact_keys("name", "asc", db.engine.dialect.name)
+    keys = contact_list.contact_keys("name", "asc", db.engine.dialect.name)
     stmt = (
         select(*keyset.columns(keys))
         .where(Contact.account_id == account_id, keyset.after(keys, ("l1", "p1", "contact_x")))
@@ -249,9 +249,9 @@ async def test_a_transaction_that_wrote_contacts_pages_its_own_list(db: Database
             for _ in range(5)
         )
         await s.flush()  # not committed: only this transaction sees the five first contacts
-        keys = crm_lists.contact_keys("name", "asc", db.engine.dialect.name)
+        keys = contact_list.contact_keys("name", "asc", db.engine.dialect.name)
         stmt = select(*keyset.columns(keys)).where(Contact.account_id == account_id)
         want = [r[-1] for r in (await s.execute(keyset.page(stmt, keys, None, "contacts", 7, 60))).all()][:7]
-        page = await crm_lists.contacts_page(s, account_id, offset=60, limit=7)
+        page = await contact_list.contacts_page(s, account_id, offset=60, limit=7)
         assert [c.id for c in page.items] == want
         await s.rollback()

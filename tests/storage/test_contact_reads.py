@@ -1,4 +1,4 @@
-"""The contact list read in one go (`crm_lists._read`): through the `Database` (on SQLite one trip
+"""The contact list read in one go (`contact_list._read`): through the `Database` (on SQLite one trip
 to a pooled connection's thread, no statement through the engine) every page, total and cursor
 equals the same read on a session (through SQLAlchemy), for every kind of filter, sort and
 offset, and the cursors chain the same way."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, select, text
@@ -15,17 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from frontdesk.storage.db import Database
 from frontdesk.storage.hop_pool import HopPool
 from frontdesk.storage.write_tx import Plan, Tx
+from tests.storage.test_group_commit import INSERT, store
 
 ONE = Plan(select(bindparam("x")))
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> Any:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'hop.db'}")
-    async with db.engine.begin() as conn:
-        await conn.execute(text("CREATE TABLE t (k INTEGER PRIMARY KEY)"))
-    yield db
-    await db.close()
+__all__ = ["store"]  # the fixture (a store with a table `t`), used by name
 
 
 async def test_writes_and_reads_reuse_one_connection(store: Database) -> None:
@@ -59,11 +51,9 @@ async def test_at_most_keep_are_kept(store: Database) -> None:
 
 
 async def test_a_refused_statement_keeps_the_connection_out_of_any_transaction(store: Database) -> None:
-    insert = Plan(text("INSERT INTO t (k) VALUES (:k)"))
-
     def twice(tx: Tx) -> None:
-        tx.execute(insert, {"k": 1})
-        tx.execute(insert, {"k": 1})
+        tx.execute(INSERT, {"k": 1, "v": 1})
+        tx.execute(INSERT, {"k": 1, "v": 1})
 
     with pytest.raises(IntegrityError):
         await store.run_write_tx(twice)

@@ -270,13 +270,13 @@ async def test_tag_filters_equal_the_naive_query_in_every_plan(
     if thresholds == "tiny":
         monkeypatch.setattr(crm_lists, "TAG_PROBE_BELOW", 1)
         monkeypatch.setattr(crm_lists, "DRIVE_MAX", 1)
-    chosen = crm_lists._tag_plan
+    chosen = crm_lists.tag_plan
 
     def forced(*args: Any) -> str:
         chosen(*args)  # still runs (and must not fail)
         return plan
 
-    monkeypatch.setattr(crm_lists, "_tag_plan", forced)
+    monkeypatch.setattr(crm_lists, "tag_plan", forced)
     for tags in TAG_SETS:
         for sort, order in (("name", "asc"), ("company", "desc"), ("created_at", "desc")):
             want = await naive(db, account_id, tags, sort, order)
@@ -298,10 +298,10 @@ async def test_tag_plan_walks_a_dense_shallow_page_and_drives_a_sparse_or_deep_o
     dialect = db.engine.dialect.name
 
     def sizes(tx: Tx) -> tuple[Any, ...]:
-        ids = crm_lists._tag_ids(tx, account_id, ["a", "b"])
-        sized, everyone, carrying = crm_lists._rarest_first(tx, account_id, ids or [])
-        f = crm_lists._Filters(dialect, None, sized, None, None, None)  # (not given: counted)
-        return sized, everyone, carrying, f, crm_lists._tagged(tx, f.params(account_id), f)[0]
+        ids = crm_lists.tag_ids(tx, account_id, ["a", "b"])
+        sized, everyone, carrying = crm_lists.rarest_first(tx, account_id, ids or [])
+        f = crm_lists.Filters(dialect, None, sized, None, None, None)  # (not given: counted)
+        return sized, everyone, carrying, f, crm_lists.tagged(tx, f.params(account_id), f)[0]
 
     sized, everyone, carrying, f, total = await run_reads(db, sizes)
     assert [n for _, n in sized] == [20, 30] and everyone == 60  # b (every 3rd) before a
@@ -309,12 +309,12 @@ async def test_tag_plan_walks_a_dense_shallow_page_and_drives_a_sparse_or_deep_o
     assert total == 10
     # PostgreSQL hashes the rarest tag's 20 links: the walk would probe 12 contacts (x 12 > 20)
     walk = "hash" if dialect == "postgresql" else "walk"
-    assert crm_lists._tag_plan(f, total, None, 2, everyone) == walk  # 2 x 60 < (20 + 20) x 10
-    assert crm_lists._tag_plan(f, total, None, 10, everyone) == "drive"  # deeper
-    assert crm_lists._tag_plan(f, total, None, 4, everyone) == walk  # 4 x 60 < 400
-    assert crm_lists._tag_plan(f, total, ["x"] * 10, 4, everyone) == "drive"  # ids in hand: 20 x 10
-    rare = crm_lists._Filters(dialect, None, sized[:1], None, None, None)
-    assert crm_lists._tag_plan(rare, 1, None, 2, everyone) == "drive"  # sparse
+    assert crm_lists.tag_plan(f, total, None, 2, everyone) == walk  # 2 x 60 < (20 + 20) x 10
+    assert crm_lists.tag_plan(f, total, None, 10, everyone) == "drive"  # deeper
+    assert crm_lists.tag_plan(f, total, None, 4, everyone) == walk  # 4 x 60 < 400
+    assert crm_lists.tag_plan(f, total, ["x"] * 10, 4, everyone) == "drive"  # ids in hand: 20 x 10
+    rare = crm_lists.Filters(dialect, None, sized[:1], None, None, None)
+    assert crm_lists.tag_plan(rare, 1, None, 2, everyone) == "drive"  # sparse
 
 
 def test_postgresql_hashes_the_rarest_tag_when_the_walk_would_probe_more_than_its_share() -> None:
@@ -323,15 +323,15 @@ def test_postgresql_hashes_the_rarest_tag_when_the_walk_would_probe_more_than_it
     page at offset 500 ~7,200 (hash); SQLite always probes."""
     vip, customer = ("tag:v", 15_371), ("tag:c", 54_671)
     for dialect in ("postgresql", "sqlite"):
-        both = crm_lists._Filters(dialect, None, [vip, customer], None, None, None, 2_032)
-        alone = crm_lists._Filters(dialect, None, [vip], None, None, None, 15_371)
+        both = crm_lists.Filters(dialect, None, [vip, customer], None, None, None, 2_032)
+        alone = crm_lists.Filters(dialect, None, [vip], None, None, None, 15_371)
         hashed = "hash" if dialect == "postgresql" else "walk"
-        assert crm_lists._tag_plan(both, 2_032, None, 51, 200_000) == hashed
-        assert crm_lists._tag_plan(alone, 15_371, None, 51, 200_000) == "walk"
-        assert crm_lists._tag_plan(alone, 15_371, None, 551, 200_000) == hashed
-        assert crm_lists._tag_plan(both, 2_032, None, 1_051, 200_000) == "drive"  # deep: find and sort
-        big = crm_lists._Filters(dialect, None, [("tag:n", 71_584)], None, None, None, 71_584)
-        assert crm_lists._tag_plan(big, 71_584, None, 5_051, 200_000) == "walk"  # past HASH_MAX: probed
+        assert crm_lists.tag_plan(both, 2_032, None, 51, 200_000) == hashed
+        assert crm_lists.tag_plan(alone, 15_371, None, 51, 200_000) == "walk"
+        assert crm_lists.tag_plan(alone, 15_371, None, 551, 200_000) == hashed
+        assert crm_lists.tag_plan(both, 2_032, None, 1_051, 200_000) == "drive"  # deep: find and sort
+        big = crm_lists.Filters(dialect, None, [("tag:n", 71_584)], None, None, None, 71_584)
+        assert crm_lists.tag_plan(big, 71_584, None, 5_051, 200_000) == "walk"  # past HASH_MAX: probed
 
 
 async def test_tag_counts_and_pages_read_the_tag_index(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
