@@ -14,7 +14,6 @@ a deep unfiltered offset asks the anchors first, on a session (`contact_anchors.
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -27,9 +26,8 @@ from frontdesk.paging import Page, decode_cursor
 from frontdesk.storage import contact_anchors, keyset
 from frontdesk.storage import crm_lists as lists
 from frontdesk.storage.contact_rows import ContactRow, load_rows
-from frontdesk.storage.db import Database
 from frontdesk.storage.models import Contact
-from frontdesk.storage.read_tx import Reader, dialect_name, run_reads
+from frontdesk.storage.read_tx import Reader, dialect_name, reader_session, run_reads
 from frontdesk.storage.write_tx import Plan, Tx
 
 CONTACT_SORTS = ("name", "company", "created_at")
@@ -85,7 +83,7 @@ async def contacts_page(
     an index (migrations 0014, 0023): tags through `contact_tags(tag_id, contact_id)` (see the
     module docstring), text through the trigram index, sorts through `(account_id, sort keys,
     id)`; a page is first chosen as ids, then its rows are loaded."""
-    contact_keys(sort, order, dialect_name(where))  # an unknown sort: Invalid before any read
+    keys = contact_keys(sort, order, dialect_name(where))  # an unknown sort: Invalid before any read
     q = _Query(
         account_id,
         search,
@@ -105,19 +103,9 @@ async def contacts_page(
     )
     anchored = None
     if unfiltered and cursor is None and offset >= contact_anchors.FROM_OFFSET:
-        async with _session(where) as s:
-            keys = contact_keys(sort, order, dialect_name(where))
+        async with reader_session(where) as s:
             anchored = await contact_anchors.deep_page(s, account_id, keys, sort, order, limit, offset)
     return await run_reads(where, lambda tx: _read(tx, q, anchored), one_hop=cursor is None)
-
-
-@asynccontextmanager
-async def _session(where: Reader) -> Any:
-    if isinstance(where, Database):
-        async with where.session() as s:
-            yield s
-    else:
-        yield where
 
 
 def _read(tx: Tx, q: _Query, anchored: list[Any] | None) -> Page[ContactRow]:

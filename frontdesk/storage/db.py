@@ -82,8 +82,9 @@ class Database:
         self.url = url
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            path = Path(parsed.database)
+        self._path = parsed.database if self.is_sqlite and parsed.database != ":memory:" else None
+        if self._path:  # a file (not an in-memory store)
+            path = Path(self._path)
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.touch(mode=0o600, exist_ok=True)  # owner-only before SQLite opens it (-wal/-shm follow)
         self.one_hop = parsed.drivername == "sqlite+aiosqlite"  # `run_write_tx` in one thread call
@@ -101,7 +102,6 @@ class Database:
         self._write_lock = asyncio.Lock()
         self._hops = HopPool(self.engine)  # the one-trip work's connections (SQLite)
         self._group = GroupCommit(self._write_lock, self._hops)  # `run_write_tx` on SQLite
-        self._path = parsed.database if self.is_sqlite and parsed.database != ":memory:" else None
         self.checkpoints: WalCheckpoints | None = None
 
     @asynccontextmanager

@@ -18,7 +18,8 @@ none for a SELECT): each statement sees the last commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +37,16 @@ async def run_reads(where: Reader, fn: Callable[[write_tx.Tx], T], *, one_hop: b
     if isinstance(where, Database):
         return await where.run_read_tx(fn, one_hop=one_hop)
     return await where.run_sync(lambda s: fn(write_tx.SessionTx(s.connection())))
+
+
+@asynccontextmanager
+async def reader_session(where: Reader) -> AsyncIterator[AsyncSession]:
+    """A session on `where`: a session of its own from a `Database`, else the caller's session."""
+    if isinstance(where, Database):
+        async with where.session() as session:
+            yield session
+    else:
+        yield where
 
 
 def dialect_name(where: Reader) -> str:
