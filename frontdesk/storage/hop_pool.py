@@ -5,8 +5,13 @@ Why: checking a connection out of SQLAlchemy's async pool and back costs more th
 taken for (an `AsyncConnection`, a `Connection`, the pool's fairy and its return, ~60 us of CPU on
 the bench machine against ~80 us for the trip itself). The one-trip work needs none of that: it
 talks to the `sqlite_driver.OneHopConnection` directly and ends every transaction it begins. So
-up to `KEEP` connections checked out once stay with the `Database` and are handed out again;
-more at once are checked out as before and kept if there is room.
+up to `KEEP` connections checked out once stay with the `Database` and are handed out again.
+
+At most `KEEP` are in use at once: more callers at once wait for one to come back. Opening more
+did not buy concurrency (the work is short, SQLite allows one writer, and the GIL is held for much
+of a read): 32 users at once checked out a connection past the engine's pool for most of their
+reads, and past its 5 idle ones each was closed on return and opened again next time, a thread, a
+file and seven PRAGMAs each (`docs/benchmarks.md`: 250 -> 370-400 turns/s).
 
 A connection goes back on the shelf only when its work ended normally or with the database's own
 error (the one-trip functions roll back on any failure, so it is out of any transaction); after
@@ -16,6 +21,7 @@ runs. `aclose` closes the kept ones (before the engine is disposed).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,19 +31,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from frontdesk.storage.sqlite_driver import OneHopConnection
 
-KEEP = 4  # connections kept; the engine's pool holds 5 (+10 overflow) for sessions and the rest
+KEEP = 4  # connections at most: more callers at once wait for one (the engine's pool, 5 + 10 overflow,
+# serves the sessions)
 
 
 class HopPool:
     def __init__(self, engine: AsyncEngine, keep: int = KEEP) -> None:
         self.engine = engine
         self.keep = keep
+        self._slots = asyncio.Semaphore(keep)
         self._shelf: list[tuple[AsyncConnection, OneHopConnection]] = []
         self._closed = False
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[tuple[Dialect, OneHopConnection]]:
-        """A one-trip connection and the engine's dialect, for the duration of the block."""
+        """A one-trip connection and the engine's dialect, for the duration of the block (waiting
+        for one while `keep` are in use)."""
+        async with self._slots:
+            async with self._kept_or_new() as pair:
+                yield pair
+
+    @asynccontextmanager
+    async def _kept_or_new(self) -> AsyncIterator[tuple[Dialect, OneHopConnection]]:
         if self._shelf:
             conn, driver = self._shelf.pop()
         else:

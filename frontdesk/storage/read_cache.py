@@ -11,6 +11,10 @@ How a cached value stays true:
   through a session) clears it when it flushes or executes, and again when it commits — a turn that
   read the old row between the flush and the commit cannot leave it behind. A load that raced a
   write (the cache was cleared while it ran) is returned to its caller but not kept.
+- **Loads are shared**: callers that miss the same key while its load is under way wait for that
+  load instead of starting their own (a busy server whose entry just expired would otherwise open
+  one session per waiting request). A caller that is cancelled leaves the load running for the
+  others; a load that fails fails every caller waiting on it, and the next `get` tries again.
 - **Writes by another process** (a replica on the same PostgreSQL, `frontdesk mcp` beside a
   server on one SQLite file) are seen once the entry is `ttl` seconds old: such a change reaches a
   turn on another replica at most `ttl` seconds late. Writes that bypass the ORM session (raw
@@ -22,6 +26,7 @@ engine in the process, `AsyncSession` included), the first time a cache is creat
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
@@ -45,6 +50,7 @@ class ReadCache(Generic[V]):
         self.size = size
         self._entries: dict[Hashable, tuple[float, V]] = {}
         self._version = 0  # bumped on every clear: a load that spans one is not stored
+        self._loading: dict[Hashable, asyncio.Future[V]] = {}  # key -> the load under way
         self.hits = 0
         self.loads = 0
         _register(self)
@@ -55,8 +61,20 @@ class ReadCache(Generic[V]):
         if entry is not None and entry[0] > time.monotonic():
             self.hits += 1
             return entry[1]
-        version = self._version
-        value = await load()
+        loading = self._loading.get(key)
+        if loading is None or loading.get_loop() is not asyncio.get_running_loop():  # (a test's old loop)
+            loading = asyncio.ensure_future(self._load(key, load, self._loading, self._version))
+            loading.add_done_callback(_retrieved)
+            self._loading[key] = loading
+        return await asyncio.shield(loading)
+
+    async def _load(
+        self, key: Hashable, load: Callable[[], Awaitable[V]], loading: dict[Hashable, Any], version: int
+    ) -> V:
+        try:
+            value = await load()
+        finally:
+            loading.pop(key, None)
         self.loads += 1
         if version == self._version:
             if len(self._entries) >= self.size:
@@ -67,6 +85,13 @@ class ReadCache(Generic[V]):
     def clear(self) -> None:
         self._version += 1
         self._entries.clear()
+        self._loading = {}  # a caller from now on starts a load that sees the write
+
+
+def _retrieved(loading: asyncio.Future[Any]) -> None:
+    """Mark a load's failure seen even when every caller waiting on it was cancelled."""
+    if not loading.cancelled():
+        loading.exception()
 
 
 def _register(cache: ReadCache[Any]) -> None:

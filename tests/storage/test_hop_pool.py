@@ -80,3 +80,37 @@ async def test_closing_the_database_closes_the_kept_connections(tmp_path: Path) 
     _, driver = db._hops._shelf[0]
     await db.close()
     assert db._hops._shelf == [] and driver._connection is None
+
+
+async def test_callers_past_keep_wait_for_a_kept_connection(store: Database) -> None:
+    """32 callers at once on a pool of 2: never more than 2 connections in use or opened, and a
+    caller cancelled while it waits takes no slot with it."""
+    pool = HopPool(store.engine, keep=2)
+    in_use, peak, drivers = 0, 0, set()
+
+    async def work() -> None:
+        nonlocal in_use, peak
+        async with pool.connection() as (_, driver):
+            drivers.add(id(driver))
+            in_use += 1
+            peak = max(peak, in_use)
+            await asyncio.sleep(0.005)
+            in_use -= 1
+
+    blocker = asyncio.Event()
+
+    async def held() -> None:
+        async with pool.connection():
+            await blocker.wait()
+
+    holders = [asyncio.create_task(held()) for _ in range(2)]
+    await asyncio.sleep(0.01)
+    waiting = asyncio.create_task(work())  # no slot free: it waits
+    await asyncio.sleep(0.01)
+    assert not waiting.done() and peak == 0
+    waiting.cancel()
+    blocker.set()
+    await asyncio.gather(*holders)
+    await asyncio.gather(*(work() for _ in range(32)))
+    assert peak == 2 and len(drivers) == 2 and len(pool._shelf) == 2
+    await pool.aclose()

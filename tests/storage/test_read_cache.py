@@ -78,3 +78,46 @@ async def test_a_load_that_raced_a_write_is_not_kept(db: Database) -> None:
 
     assert await cache.get(account, fast_load) == "fresh"  # the raced value was not kept
     assert await cache.get(account, slow_load) == "fresh"  # this one was
+
+
+async def test_callers_that_miss_together_share_one_load() -> None:
+    """A busy server's expired entry: 32 requests at once run one load; a caller cancelled while
+    it waits leaves the load to the others; a failed load fails its waiters and the next get loads
+    again; a clear while a load runs sends later callers to a load of their own."""
+    cache: ReadCache[int] = ReadCache("test_shared", watches=(), ttl=60)
+    gate, loads = asyncio.Event(), 0
+
+    async def load() -> int:
+        nonlocal loads
+        loads += 1
+        n = loads
+        await gate.wait()
+        return n
+
+    first = asyncio.create_task(cache.get("k", load))
+    others = [asyncio.create_task(cache.get("k", load)) for _ in range(31)]
+    await asyncio.sleep(0.01)
+    first.cancel()
+    gate.set()
+    assert await asyncio.gather(*others) == [1] * 31 and loads == 1
+    assert await cache.get("k", load) == 1  # kept
+
+    async def failing() -> int:
+        await asyncio.sleep(0.01)
+        raise LookupError("the store said no")
+
+    waiting = [asyncio.create_task(cache.get("f", failing)) for _ in range(3)]
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+    assert all(isinstance(r, LookupError) for r in results)
+    assert await cache.get("f", lambda: asyncio.sleep(0, result=5)) == 5
+
+    gate.clear()
+    cache.clear()
+    before = asyncio.create_task(cache.get("k", load))  # load 2, begun before the write
+    await asyncio.sleep(0.01)
+    cache.clear()  # a write: a caller from now on must not get the load begun before it
+    after = asyncio.create_task(cache.get("k", load))  # load 3
+    await asyncio.sleep(0.01)
+    gate.set()
+    assert (await before, await after) == (2, 3)
+    assert await cache.get("k", load) == 3  # only the load begun after the write was kept
