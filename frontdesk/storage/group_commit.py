@@ -10,6 +10,8 @@ are taken together by a writer task once the lock is free: one trip, one transac
 function inside a savepoint of its own, one commit. Alone (the usual case without load: nothing
 writing, the lock free) a function runs in its caller's own task exactly as before: `BEGIN
 IMMEDIATE`, the function, `COMMIT`; what queues behind it is written by the writer task after it.
+That lone write runs on the loop's own thread (`storage.inline`), on the connection's
+thread only when another process holds SQLite's write lock.
 
 What a caller sees does not change:
 - its result or its own exception: a function that fails is rolled back to its savepoint alone
@@ -30,16 +32,18 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from frontdesk.storage import write_tx
+from frontdesk.storage import inline, write_tx
 from frontdesk.storage.hop_pool import HopPool
 
 Fn = Callable[[write_tx.Tx], Any]
 
 
 class GroupCommit:
-    def __init__(self, lock: asyncio.Lock, hops: HopPool) -> None:
+    def __init__(self, lock: asyncio.Lock, hops: HopPool, *, inline: bool = True) -> None:
         self._lock = lock
         self._hops = hops
+        self._inline = inline  # lone writes on the loop's thread (`storage.inline`)
+        self.inline_runs = 0  # of `batches`, those committed on the loop's thread
         self._pending: list[tuple[Fn, asyncio.Future[Any]]] = []
         self._busy = False  # a write runs: in its caller's task (alone) or in the writer task
         self._writer: asyncio.Task[None] | None = None  # (held: the loop keeps tasks weakly)
@@ -64,12 +68,19 @@ class GroupCommit:
             raise
 
     async def _alone(self, fn: Fn) -> Any:
-        """Nothing else writing: `fn` in the caller's own task (no writer task, no hand-over);
-        what queues meanwhile is written by the writer task after it."""
+        """Nothing else writing: `fn` in the caller's own task (no writer task), on the loop's
+        thread (`storage.inline`), or on the connection's thread when another process holds
+        SQLite's lock; what queues meanwhile is written by the writer task after it."""
         self._busy = True
         try:
             async with self._lock, self._hops.connection() as (dialect, driver):
-                call = asyncio.ensure_future(driver.transaction(write_tx.run_in_one_hop, dialect, fn))
+                if self._inline:
+                    result = inline.run_write(driver._conn, dialect, fn)
+                    if result is not inline.DEFERRED:
+                        self.batches += 1
+                        self.inline_runs += 1
+                        return result
+                call = driver.start(write_tx.run_in_one_hop, dialect, fn)
                 try:
                     result = await asyncio.shield(call)
                 except asyncio.CancelledError:

@@ -11,7 +11,7 @@ At most `KEEP` are in use at once: more callers at once wait for one to come bac
 did not buy concurrency (the work is short, SQLite allows one writer, and the GIL is held for much
 of a read): 32 users at once checked out a connection past the engine's pool for most of their
 reads, and past its 5 idle ones each was closed on return and opened again next time, a thread, a
-file and seven PRAGMAs each (`docs/benchmarks.md`: 250 -> 370-400 turns/s).
+file and eight PRAGMAs each (`docs/benchmarks.md`: 250 -> 370-400 turns/s).
 
 A connection goes back on the shelf only when its work ended normally or with the database's own
 error (the one-trip functions roll back on any failure, so it is out of any transaction); after

@@ -23,8 +23,10 @@ stream from SQLite.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import Any
 
 import aiosqlite
@@ -118,13 +120,27 @@ class OneHopConnection(aiosqlite.Connection):
     async def transaction(self, fn: Callable[..., Any], *args: Any) -> Any:
         """`fn(sqlite3_connection, *args)` on the connection's thread, in one trip, for a function
         that ends every transaction it begins (`write_tx.run_in_one_hop`: commit or rollback)."""
-        try:
-            result = await super()._execute(fn, self._conn, *args)
-        except BaseException:
-            self._maybe_in_transaction = True  # do not assume how it ended
-            raise
-        self._maybe_in_transaction = False
-        return result
+        return await self.start(fn, *args)
+
+    def start(self, fn: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        """`transaction` without awaiting it: `fn` is queued for the thread at once and the
+        returned future holds its outcome. A caller that must not let go of the connection before
+        the thread is done with it (`group_commit`: the write lock) awaits the future through
+        `asyncio.shield` and on cancellation waits for it, without a task of its own.
+
+        This queues on aiosqlite's worker as `aiosqlite.Connection._execute` does (its queue of
+        `(future, function)`, whose outcome the worker sets with `call_soon_threadsafe`)."""
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        self._maybe_in_transaction = True  # do not assume how it ends until it has ended well
+        done = asyncio.get_running_loop().create_future()
+        done.add_done_callback(self._ended)
+        self._tx.put_nowait((done, partial(fn, self._conn, *args)))
+        return done
+
+    def _ended(self, done: asyncio.Future[Any]) -> None:
+        if not done.cancelled() and done.exception() is None:
+            self._maybe_in_transaction = False
 
     async def commit(self) -> None:
         if self._maybe_in_transaction:

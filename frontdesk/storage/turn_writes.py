@@ -6,7 +6,8 @@ attribute history, per-statement cache-key work for ORM-enabled statements) cost
 the statements themselves. Here each statement is built once at import, runs on the session's
 connection (the same transaction, the same `Database.write()` lock and `BEGIN IMMEDIATE`), and
 hits SQLAlchemy's compiled cache. The rows come back as plain `Conversation` / `Message` objects
-that no session holds (transient): callers read their fields, nothing writes through them.
+that no session holds (`models.transient`, without `__init__`'s attribute events): callers read
+their fields, nothing writes through them.
 
 What the ORM path did and this one keeps: a message takes the next sequence number of its
 conversation (read in the same transaction: on SQLite under the write lock, on PostgreSQL after
@@ -33,7 +34,7 @@ from sqlalchemy.sql import ClauseElement
 from frontdesk.storage.checkpoint_models import ApprovalWait
 from frontdesk.storage.conversations import NewMessage
 from frontdesk.storage.ids import new_id, utcnow
-from frontdesk.storage.models import Conversation, Message
+from frontdesk.storage.models import Conversation, Message, transient
 from frontdesk.storage.turn_models import Turn
 from frontdesk.storage.write_tx import Plan, SessionTx, Tx
 
@@ -180,7 +181,7 @@ async def update_for_write(
 
 
 def _conversation(row: tuple[Any, ...]) -> Conversation:
-    return Conversation(**dict(zip(_CONV_KEYS, row[:8], strict=True)))
+    return transient(Conversation, dict(zip(_CONV_KEYS, row[:8], strict=True)))
 
 
 def insert_conversation_tx(tx: Tx, conv: Conversation) -> None:
@@ -229,7 +230,7 @@ def insert_messages_tx(
         }
         tx.execute(plan, row)
         rows.append(row)
-    return [Message(**row) for row in rows]
+    return [transient(Message, row) for row in rows]
 
 
 async def insert_messages(

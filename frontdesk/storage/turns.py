@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.errors import NotFound
 from frontdesk.storage.ids import new_id, utcnow
-from frontdesk.storage.models import Conversation, Message
+from frontdesk.storage.models import Conversation, Message, transient
 from frontdesk.storage.turn_models import Turn
 from frontdesk.types import Principal
 
@@ -19,16 +19,20 @@ INTERRUPTED_DETAIL = "The server stopped while this turn was running; the messag
 
 
 def new_turn(conv: Conversation, user_message: Message, *, user_id: str, channel: str, runner: str) -> Turn:
-    return Turn(
-        id=new_id("turn"),
-        conversation_id=conv.id,
-        account_id=conv.account_id,
-        user_id=user_id,
-        channel=channel,
-        status="running",
-        user_message_id=user_message.id,
-        runner=runner,
-        created_at=utcnow(),
+    """A running turn's row, to be inserted with Core (`turn_writes.insert_turn_tx`)."""
+    return transient(
+        Turn,
+        {
+            "id": new_id("turn"),
+            "conversation_id": conv.id,
+            "account_id": conv.account_id,
+            "user_id": user_id,
+            "channel": channel,
+            "status": "running",
+            "user_message_id": user_message.id,
+            "runner": runner,
+            "created_at": utcnow(),
+        },
     )
 
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql import ClauseElement
 
 T = TypeVar("T")
@@ -122,10 +122,10 @@ class HopTx:
             args.append(value if proc is None else proc(value))
         try:
             cursor = self._conn.execute(c.sql, args)
+            rows = cursor.fetchall() if cursor.description else []  # (rows are stepped here too)
         except sqlite3.Error as e:
             raise _translated(c.sql, args, e) from e
         COUNTS["statements"] += 1
-        rows = cursor.fetchall() if cursor.description else []
         cursor.close()
         if not rows or not any(c.results):
             return rows
@@ -206,6 +206,14 @@ def run_reads_in_one_hop(conn: sqlite3.Connection, dialect: Dialect, fn: Callabl
     finally:
         if conn.in_transaction:
             conn.rollback()
+
+
+def is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" / "database is busy" (another connection holds the lock)."""
+    if not isinstance(exc, OperationalError):
+        return False
+    text_ = str(exc.orig if exc.orig is not None else exc).lower()
+    return "database is locked" in text_ or "database is busy" in text_
 
 
 def _translated(sql: str, params: Any, e: sqlite3.Error) -> DBAPIError:

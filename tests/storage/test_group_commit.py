@@ -6,6 +6,8 @@ transaction of its own as before."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -101,7 +103,9 @@ async def test_a_writer_cancelled_in_its_batch_waits_for_the_commit(store: Datab
         time.sleep(0.2)  # (on the connection's thread)
         tx.execute(INSERT, {"k": 9, "v": 1})
 
-    task = asyncio.create_task(store.run_write_tx(slow))
+    async with store._write_lock:  # it queues: written by the writer task, on the thread
+        task = asyncio.create_task(store.run_write_tx(slow))
+        await asyncio.sleep(0.02)
     await asyncio.sleep(0.05)  # taken into its batch, running on the thread
     task.cancel()
     await asyncio.sleep(0.05)
@@ -112,14 +116,19 @@ async def test_a_writer_cancelled_in_its_batch_waits_for_the_commit(store: Datab
 
 
 async def test_writes_that_queue_behind_a_lone_write_commit_together_after_it(store: Database) -> None:
-    def slow(tx: Tx) -> int:
-        time.sleep(0.1)  # (on the connection's thread)
-        tx.execute(INSERT, {"k": 100, "v": 1})
-        return 100
-
-    before = store._group.batches
-    first = asyncio.create_task(store.run_write_tx(slow))  # nothing else writing: alone
-    await asyncio.sleep(0.03)
-    rest = [asyncio.create_task(store.run_write_tx(insert(k))) for k in range(6)]
-    assert await first == 100 and await asyncio.gather(*rest) == list(range(6))
-    assert store._group.batches - before == 2  # the lone one, then the six in one transaction
+    """Another process holds SQLite's write lock: the lone write goes to a connection's thread and
+    waits there (`inline_writes`: BUSY), the loop goes on, and what queues behind it meanwhile is
+    one transaction after it."""
+    other = sqlite3.connect(store._path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.15, other.commit).start()
+    try:
+        before = store._group.batches
+        first = asyncio.create_task(store.run_write_tx(insert(100)))  # nothing else writing: alone
+        await asyncio.sleep(0.03)
+        assert not first.done()
+        rest = [asyncio.create_task(store.run_write_tx(insert(k))) for k in range(6)]
+        assert await first == 100 and await asyncio.gather(*rest) == list(range(6))
+        assert store._group.batches - before == 2  # the lone one, then the six in one transaction
+    finally:
+        other.close()

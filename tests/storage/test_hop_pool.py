@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from frontdesk.storage.db import Database
 from frontdesk.storage.hop_pool import HopPool
-from frontdesk.storage.write_tx import Plan, Tx
+from frontdesk.storage.write_tx import Plan, Tx, run_in_one_hop
 from tests.storage.test_group_commit import INSERT, store
 
 ONE = Plan(select(bindparam("x")))
@@ -56,7 +56,8 @@ async def test_a_refused_statement_keeps_the_connection_out_of_any_transaction(s
         tx.execute(INSERT, {"k": 1, "v": 1})
 
     with pytest.raises(IntegrityError):
-        await store.run_write_tx(twice)
+        async with store._hops.connection() as (dialect, driver):
+            await driver.transaction(run_in_one_hop, dialect, twice)
     assert len(store._hops._shelf) == 1
     _, driver = store._hops._shelf[0]
     assert not driver._conn.in_transaction  # rolled back: the first row is gone too
