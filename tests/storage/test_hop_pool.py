@@ -30,15 +30,16 @@ async def test_writes_and_reads_reuse_one_connection(store: Database) -> None:
     assert len(seen) == 1 and len(store._hops._shelf) == 1
 
 
+async def hold(pool: HopPool, gate: asyncio.Event) -> None:
+    """Hold one of `pool`'s connections until `gate` is set."""
+    async with pool.connection():
+        await gate.wait()
+
+
 async def test_at_most_keep_are_kept(store: Database) -> None:
     pool = HopPool(store.engine, keep=2)
     gate = asyncio.Event()
-
-    async def hold() -> None:
-        async with pool.connection():
-            await gate.wait()
-
-    tasks = [asyncio.create_task(hold()) for _ in range(4)]
+    tasks = [asyncio.create_task(hold(pool, gate)) for _ in range(4)]
     await asyncio.sleep(0.05)
     gate.set()
     await asyncio.gather(*tasks)
@@ -99,12 +100,7 @@ async def test_callers_past_keep_wait_for_a_kept_connection(store: Database) -> 
             in_use -= 1
 
     blocker = asyncio.Event()
-
-    async def held() -> None:
-        async with pool.connection():
-            await blocker.wait()
-
-    holders = [asyncio.create_task(held()) for _ in range(2)]
+    holders = [asyncio.create_task(hold(pool, blocker)) for _ in range(2)]
     await asyncio.sleep(0.01)
     waiting = asyncio.create_task(work())  # no slot free: it waits
     await asyncio.sleep(0.01)
