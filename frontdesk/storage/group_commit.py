@@ -39,10 +39,9 @@ Fn = Callable[[write_tx.Tx], Any]
 
 
 class GroupCommit:
-    def __init__(self, lock: asyncio.Lock, hops: HopPool, *, inline: bool = True) -> None:
+    def __init__(self, lock: asyncio.Lock, hops: HopPool) -> None:
         self._lock = lock
         self._hops = hops
-        self._inline = inline  # lone writes on the loop's thread (`storage.inline`)
         self.inline_runs = 0  # of `batches`, those committed on the loop's thread
         self._pending: list[tuple[Fn, asyncio.Future[Any]]] = []
         self._busy = False  # a write runs: in its caller's task (alone) or in the writer task
@@ -74,12 +73,11 @@ class GroupCommit:
         self._busy = True
         try:
             async with self._lock, self._hops.connection() as (dialect, driver):
-                if self._inline:
-                    result = inline.run_write(driver._conn, dialect, fn)
-                    if result is not inline.DEFERRED:
-                        self.batches += 1
-                        self.inline_runs += 1
-                        return result
+                result = inline.run_write(driver._conn, dialect, fn)
+                if result is not inline.DEFERRED:
+                    self.batches += 1
+                    self.inline_runs += 1
+                    return result
                 call = driver.start(write_tx.run_in_one_hop, dialect, fn)
                 try:
                     result = await asyncio.shield(call)

@@ -28,6 +28,11 @@ What keeps this from stalling the loop:
   clock every `PROGRESS_STEPS` virtual-machine steps and interrupts a read past its budget; the
   read is then `DEFERRED` and runs again from the start on the connection's thread (reads have
   no effects). A large read costs at most the budget more than before; a small one no hand-over.
+
+Partial: the budget is checked between SQLite's steps, so a step that waits for the disk (pages
+not yet in the OS's cache, e.g. the first reads after a start on a cold machine) holds the loop
+for that wait; on a store the OS has cached, the budget bounds a read. A write's `COMMIT`
+appends its pages to the WAL without an `fsync` (`synchronous=NORMAL`), a write to the OS cache.
 """
 
 from __future__ import annotations
