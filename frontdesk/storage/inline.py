@@ -39,7 +39,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Final, TypeVar
 
 from sqlalchemy.engine import Dialect
@@ -58,19 +59,13 @@ def run_write(conn: sqlite3.Connection, dialect: Dialect, fn: Callable[[write_tx
     (out of any transaction, no other thread using it): its result, or `DEFERRED` (rolled back,
     nothing written) when SQLite's write lock is taken. Other errors reach the caller as
     `run_in_one_hop` raises them (rolled back)."""
-    [(timeout,)] = conn.execute("PRAGMA busy_timeout").fetchall()  # the store's, restored after
-    [(pages,)] = conn.execute("PRAGMA wal_autocheckpoint").fetchall()
-    conn.execute("PRAGMA busy_timeout=0")
-    conn.execute("PRAGMA wal_autocheckpoint=0")
     try:
-        return write_tx.run_in_one_hop(conn, dialect, fn)
+        with _zero(conn, "busy_timeout", "wal_autocheckpoint"):
+            return write_tx.run_in_one_hop(conn, dialect, fn)
     except OperationalError as e:
         if write_tx.is_busy(e):
             return DEFERRED
         raise
-    finally:
-        conn.execute(f"PRAGMA busy_timeout={int(timeout)}")
-        conn.execute(f"PRAGMA wal_autocheckpoint={int(pages)}")
 
 
 def run_read(
@@ -90,16 +85,27 @@ def run_read(
         over = time.perf_counter() > deadline
         return 1 if over else 0  # non-zero: SQLite interrupts the statement
 
-    [(timeout,)] = conn.execute("PRAGMA busy_timeout").fetchall()
-    conn.execute("PRAGMA busy_timeout=0")
     conn.set_progress_handler(past_budget, PROGRESS_STEPS)
     try:
-        result = write_tx.run_reads_in_one_hop(conn, dialect, fn)
+        with _zero(conn, "busy_timeout"):
+            result = write_tx.run_reads_in_one_hop(conn, dialect, fn)
     except (OperationalError, sqlite3.OperationalError) as e:  # (the second: a read on `conn` itself)
         if over or write_tx.is_busy(e):
             return DEFERRED
         raise
     finally:
         conn.set_progress_handler(None, 0)
-        conn.execute(f"PRAGMA busy_timeout={int(timeout)}")
     return DEFERRED if over else result  # (a function that swallowed the interrupt: not trusted)
+
+
+@contextmanager
+def _zero(conn: sqlite3.Connection, *pragmas: str) -> Iterator[None]:
+    """`pragmas` (integer settings) at 0 for the block, then back to the store's values."""
+    kept = {name: int(conn.execute(f"PRAGMA {name}").fetchone()[0]) for name in pragmas}
+    for name in pragmas:
+        conn.execute(f"PRAGMA {name}=0")
+    try:
+        yield
+    finally:
+        for name, value in kept.items():
+            conn.execute(f"PRAGMA {name}={value}")

@@ -41,6 +41,15 @@ def insert(k: int, v: int = 1) -> Any:
     return write
 
 
+def lock_held(store: Database, seconds: float) -> sqlite3.Connection:
+    """Another connection (as another process on the same file) holding SQLite's write lock for
+    `seconds`; the caller closes it."""
+    other = sqlite3.connect(store._path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(seconds, other.commit).start()
+    return other
+
+
 async def queued(store: Database, fns: list[Any]) -> list[Any]:
     """Run `fns` as concurrent writers that all queue while another write holds the lock."""
     async with store._write_lock:
@@ -119,9 +128,7 @@ async def test_writes_that_queue_behind_a_lone_write_commit_together_after_it(st
     """Another process holds SQLite's write lock: the lone write goes to a connection's thread and
     waits there (`inline_writes`: BUSY), the loop goes on, and what queues behind it meanwhile is
     one transaction after it."""
-    other = sqlite3.connect(store._path, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")
-    threading.Timer(0.15, other.commit).start()
+    other = lock_held(store, 0.15)
     try:
         before = store._group.batches
         first = asyncio.create_task(store.run_write_tx(insert(100)))  # nothing else writing: alone

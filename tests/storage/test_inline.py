@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from frontdesk.storage.db import Database
 from frontdesk.storage.write_tx import Plan, Tx
-from tests.storage.test_group_commit import INSERT, ROWS, insert, store
+from tests.storage.test_group_commit import INSERT, ROWS, insert, lock_held, store
 
 __all__ = ["store"]  # the fixture (a store with a table `t`), used by name
 
@@ -64,8 +64,6 @@ async def test_a_lone_write_is_committed_on_the_loops_thread(store: Database) ->
 
 
 async def test_another_process_holding_the_lock_sends_the_write_to_a_thread(store: Database) -> None:
-    other = sqlite3.connect(store._path, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")  # as a `frontdesk` command on the same file would
     ticks = 0
 
     async def ticker() -> None:
@@ -75,7 +73,7 @@ async def test_another_process_holding_the_lock_sends_the_write_to_a_thread(stor
             ticks += 1
 
     running = asyncio.create_task(ticker())
-    threading.Timer(0.3, other.commit).start()
+    other = lock_held(store, 0.3)  # as a `frontdesk` command on the same file would
     try:
         ran_on = await store.run_write_tx(where(2))
     finally:
